@@ -15,7 +15,9 @@ BUILD   := $(CURDIR)/build
 # exists, else the newest Debian header tree installed on this machine.
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
-KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release the module's vermagic names (Debian's include/config/kernel.release says
+# "6.1.192" where the running kernel says "6.1.0-56-amd64"; utsrelease.h is what uname -r shows).
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDIR = $(BUILD)/modules/$(KREL)$(if $(KUNIT),-kunit)
 
 .PHONY: all module check demo bench install clean kdir-check
