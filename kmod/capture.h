@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kmdump capture engine: the interface between the session layer (kmod-core)
+ * and the code that freezes a target and captures its state.
+ *
+ * Who calls what, and from where
+ * ------------------------------
+ * - Requester context (the genl doit): only resolve what depends on the
+ *   caller (the pid in the caller's pid namespace, the proof-of-access mem
+ *   file and its mm, output files by fd) and fill a struct kmd_target.
+ *   Nothing in this header may be called from a doit except kmd_target_*()
+ *   helpers, because every other entry point can sleep for up to its deadline.
+ * - Session worker (a kthread or an unbound workqueue item owned by the
+ *   session layer): kmd_capture_new(), kmd_capture_freeze(),
+ *   kmd_capture_snapshot(), kmd_mem_read_to_file(), kmd_mem_read_buf(),
+ *   kmd_kdump_write(), kmd_capture_thaw(), kmd_capture_free().
+ *   One worker at a time per capture: the engine does not lock against
+ *   concurrent calls on the same struct kmd_capture, except for
+ *   kmd_capture_cancel(), kmd_capture_thaw() and kmd_capture_pause_ns(),
+ *   which any context that may sleep (thaw) or any context at all (cancel,
+ *   pause_ns) may call at any time, e.g. from a NETLINK_URELEASE notifier
+ *   (cancel only: it does not sleep) or from the watchdog.
+ *
+ * Lifetime
+ * --------
+ * - struct kmd_capture is created by kmd_capture_new() and destroyed by
+ *   kmd_capture_free(), which thaws first if needed. The session layer
+ *   refcounts its own session; it calls kmd_capture_free() exactly once, when
+ *   its last reference goes.
+ * - Per-thread park works outlive the capture: task_work cannot be cancelled,
+ *   so each queued work holds its own reference (and a module reference) until
+ *   its callback has run, possibly long after kmd_capture_free(). A callback
+ *   whose capture has been thawed returns at once. rmmod is therefore refused
+ *   while a thread that was blocked during a capture has not yet returned to
+ *   user mode (or exited); that is intended.
+ * - The snapshot (struct kmd_snapshot) belongs to the capture and is valid
+ *   from a successful kmd_capture_snapshot() until kmd_capture_free(); it is
+ *   never modified after kmd_capture_snapshot() returns, so any number of
+ *   netlink dump callbacks may read it concurrently while they hold a
+ *   reference to the session.
+ *
+ * Lock order (engine-internal; the session layer holds none of its locks
+ * while calling in, except its own session reference):
+ *   kmd_freeze.lock (spinlock, protects the park list and counters)
+ *   -> nothing. mmap_lock of the target mm is taken on its own, never with
+ *   kmd_freeze.lock, and never while writing to an output file.
+ *
+ * Memory accounting
+ * -----------------
+ * Every allocation the engine makes for a capture is charged to
+ * kmd_capture.mem_used and refused with -E2BIG once it would pass
+ * kmd_capture.mem_limit (set by the session layer from its per-session
+ * limit). -E2BIG from any entry point therefore means "the session memory
+ * limit was reached"; the session layer maps it to its own HRESULT. Memory
+ * reads stream through one fixed bounce buffer and charge only that.
+ *
+ * Errors: every entry point returns 0 or a negative errno; the session layer
+ * maps it through the shared errno->HRESULT table. Engine-specific meanings:
+ *   -ETIMEDOUT  the deadline passed (freeze: some thread never parked; the
+ *               capture stays usable, that thread is reported with
+ *               KMD_TS_NOT_PARKED)
+ *   -ECANCELED  kmd_capture_cancel() was called
+ *   -ESRCH      the target exited or exec'd (its mm is no longer the
+ *               authorised one)
+ *   -E2BIG      the per-session memory limit would be exceeded
+ */
+#ifndef KMDUMP_CAPTURE_H
+#define KMDUMP_CAPTURE_H
+
+#include <linux/types.h>
+#include <linux/atomic.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/sched.h>
+
+struct file;
+struct pid;
+struct pid_namespace;
+struct mm_struct;
+struct task_struct;
+
+/* Bounds: what a single snapshot may hold. Past them capture fails with
+ * -E2BIG rather than silently truncating.
+ */
+#define KMD_MAX_THREADS		65536
+#define KMD_MAX_VMAS		262144	/* well above vm.max_map_count's default */
+#define KMD_MAX_KFRAMES		64	/* kernel stack frames per thread */
+#define KMD_MAX_CMDLINE		(128 * 1024)
+#define KMD_MAX_ENVIRON		(128 * 1024)
+#define KMD_MAX_AUXV		4096
+#define KMD_FREEZE_ROUNDS	16	/* rescans for threads cloned meanwhile */
+#define KMD_BUILD_ID_MAX	64	/* longer GNU build ids are refused */
+
+/* What the session layer resolved in the requester's context. */
+struct kmd_target {
+	struct pid *pid;		/* the thread group's pid (ref held by caller) */
+	struct mm_struct *mm;		/* the authorised mm (mmgrab held by caller) */
+	struct pid_namespace *ns;	/* requester's pid ns (ref held by caller) */
+	struct task_struct *requester;	/* excluded from the freeze if in the group;
+					 * only compared, never dereferenced */
+};
+
+/* Capture options (bit flags). */
+#define KMD_CAP_ENVIRON		BIT(0)	/* copy the environment block */
+#define KMD_CAP_KSTACKS		BIT(1)	/* symbolized kernel stacks (caller has
+					 * checked CAP_SYS_ADMIN and lockdown) */
+
+/* Per-thread freeze outcome (wire: mirrors the YAML enum "thread-freeze"). */
+enum kmd_thread_status {
+	KMD_TS_PARKED = 1,	/* ran our work: registers saved by itself */
+	KMD_TS_BLOCKED,		/* off-CPU in the kernel: read from outside */
+	KMD_TS_EXITING,		/* PF_EXITING: no user registers */
+	KMD_TS_GONE,		/* exited before the work could be queued */
+	KMD_TS_NOT_PARKED,	/* still running user code at the deadline */
+	KMD_TS_SKIPPED_WORKER,	/* io_uring / user worker: no user context */
+};
+
+/* Scheduler state, as the letter /proc/<pid>/stat shows. */
+enum kmd_thread_state {
+	KMD_TSTATE_RUNNING = 1,	/* R */
+	KMD_TSTATE_SLEEPING,	/* S */
+	KMD_TSTATE_DISK_SLEEP,	/* D */
+	KMD_TSTATE_STOPPED,	/* T (job control) */
+	KMD_TSTATE_TRACED,	/* t */
+	KMD_TSTATE_DEAD,	/* X */
+	KMD_TSTATE_ZOMBIE,	/* Z */
+	KMD_TSTATE_PARKED,	/* P */
+	KMD_TSTATE_IDLE,	/* I */
+};
+
+/* Per-thread validity flags. */
+#define KMD_TF_LEADER		BIT(0)
+#define KMD_TF_GPREGS		BIT(1)	/* gpregs valid */
+#define KMD_TF_FPREGS		BIT(2)	/* fxsave valid */
+#define KMD_TF_XSTATE		BIT(3)	/* xstate valid */
+#define KMD_TF_IN_SYSCALL	BIT(4)	/* syscall_nr / args valid */
+#define KMD_TF_KSTACK		BIT(5)	/* kstack valid */
+#define KMD_TF_COMPAT32		BIT(6)	/* IA32 task: gpregs is the 32-bit layout */
+#define KMD_TF_STACK_VMA	BIT(7)	/* stack_start/stack_end valid */
+#define KMD_TF_DEBUGREGS	BIT(8)	/* debugreg[] valid */
+
+struct kmd_thread {
+	pid_t tid;			/* in the requester's pid ns, 0 if invisible */
+	char comm[TASK_COMM_LEN];
+	u32 status;			/* enum kmd_thread_status */
+	u32 state;			/* enum kmd_thread_state at capture time */
+	u32 flags;			/* KMD_TF_* */
+	u64 sp, ip;
+	u64 stack_start, stack_end;	/* VMA containing sp */
+	s64 syscall_nr;			/* KMD_TF_IN_SYSCALL */
+	u64 syscall_args[6];
+	u64 debugreg[8];		/* DR0-3, 0, 0, DR6, DR7 (KMD_TF_DEBUGREGS) */
+	void *gpregs;			/* NT_PRSTATUS payload (user_regs_struct) */
+	u32 gpregs_len;
+	void *fpregs;			/* NT_PRFPREG payload (512-byte FXSAVE) */
+	u32 fpregs_len;
+	void *xstate;			/* NT_X86_XSTATE payload (UABI XSAVE) */
+	u32 xstate_len;
+	/* Kernel stack: kframes NUL-terminated strings "func+0x1a/0x40 [mod]",
+	 * packed back to back in kstack (kstack_len bytes in all).
+	 */
+	char *kstack;
+	u32 kstack_len;
+	u32 kframes;
+	u64 wchan_hint;			/* unused: never a raw address on the wire */
+	u64 utime_ns, stime_ns;
+	u64 start_boottime_ns;
+	u32 on_cpu;			/* CPU last run on */
+	s32 prio, nice;
+	u64 nvcsw, nivcsw;
+	/* engine-private */
+	struct task_struct *task;	/* ref held until kmd_capture_free */
+	struct kmd_park *park;		/* NULL when no work was queued */
+};
+
+/* VMA flags (wire: mirrors the YAML flags "vma-flags"). */
+#define KMD_VMA_READ		BIT(0)
+#define KMD_VMA_WRITE		BIT(1)
+#define KMD_VMA_EXEC		BIT(2)
+#define KMD_VMA_SHARED		BIT(3)
+#define KMD_VMA_GROWSDOWN	BIT(4)
+#define KMD_VMA_DONTDUMP	BIT(5)
+#define KMD_VMA_IO		BIT(6)	/* VM_IO or VM_PFNMAP */
+#define KMD_VMA_UFFD		BIT(7)	/* userfaultfd-armed */
+#define KMD_VMA_HUGETLB		BIT(8)
+#define KMD_VMA_DELETED		BIT(9)	/* backing file unlinked */
+#define KMD_VMA_FILE		BIT(10)	/* file-backed */
+#define KMD_VMA_STACK		BIT(11)	/* [stack] */
+#define KMD_VMA_HEAP		BIT(12)	/* [heap] */
+#define KMD_VMA_VDSO		BIT(13)	/* [vdso] */
+#define KMD_VMA_VVAR		BIT(14)	/* [vvar] and other special mappings */
+#define KMD_VMA_NOREAD_MASK	(KMD_VMA_IO | KMD_VMA_UFFD | KMD_VMA_DONTDUMP)
+
+/* Why a VMA's bytes are not read (0: readable). */
+enum kmd_vma_skip {
+	KMD_SKIP_NONE = 0,
+	KMD_SKIP_IO,		/* VM_IO / VM_PFNMAP: GUP cannot read it */
+	KMD_SKIP_DONTDUMP,	/* madvise(MADV_DONTDUMP) */
+	KMD_SKIP_UFFD,		/* userfaultfd-armed: a read could deadlock */
+	KMD_SKIP_NOACCESS,	/* no VM_MAYREAD */
+};
+
+struct kmd_vma {
+	u64 start, end;
+	u64 pgoff;		/* file offset in bytes */
+	u64 inode;
+	u32 dev_major, dev_minor;
+	u32 flags;		/* KMD_VMA_* */
+	u32 skip;		/* enum kmd_vma_skip */
+	const char *path;	/* absolute path, "[stack]", ... or NULL */
+	u32 path_len;		/* strlen(path) */
+};
+
+/* One mapped ELF file merged across its mappings (minidump-format.md §5.2). */
+struct kmd_module {
+	u64 base, size;
+	u64 file_offset;	/* pgoff of the first mapping */
+	u32 first_vma, nr_vmas;	/* indexes into snapshot.vmas */
+	const char *path;	/* shared with the first VMA */
+	u32 path_len;
+	u8 build_id[KMD_BUILD_ID_MAX];
+	u32 build_id_len;	/* 0: none found */
+	s32 build_id_err;	/* 0, or why there is none (-ENOENT, -EINVAL...) */
+};
+
+struct kmd_ids {
+	u32 uid, euid, suid, fsuid;
+	u32 gid, egid, sgid, fsgid;
+};
+
+struct kmd_procinfo {
+	pid_t pid, tgid, ppid, tracer_pid;	/* requester's pid ns */
+	char comm[TASK_COMM_LEN];
+	struct kmd_ids ids;			/* in the requester's user ns */
+	u64 start_boottime_ns;			/* identity key with the pid */
+	u64 start_realtime_ns;			/* wall clock at process start */
+	u32 nr_threads;				/* signal->nr_threads at capture */
+	u32 umask;
+	u64 vm_peak_kb, vm_size_kb, vm_rss_kb, vm_hwm_kb, vm_data_kb,
+	    vm_stk_kb, vm_exe_kb, vm_lib_kb, vm_pte_kb, vm_swap_kb;
+	u64 start_code, end_code, start_data, end_data;
+	u64 start_brk, brk, start_stack, arg_start, arg_end, env_start, env_end;
+	u64 sig_pending, sig_shared, sig_blocked_leader;
+	u32 dumpable;
+	char *cmdline;		/* raw NUL-separated bytes */
+	u32 cmdline_len;
+	char *environ;		/* only with KMD_CAP_ENVIRON */
+	u32 environ_len;
+	u64 *auxv;		/* raw Elf64_auxv_t pairs, ending with AT_NULL */
+	u32 auxv_len;		/* bytes */
+	char *exe_path;
+	u32 exe_path_len;
+	char *status_text;	/* /proc/<pid>/status-like text (LinuxProcStatus) */
+	u32 status_len;
+};
+
+struct kmd_snapshot {
+	struct kmd_procinfo proc;
+	struct kmd_thread *threads;
+	u32 nr_threads;
+	struct kmd_vma *vmas;
+	u32 nr_vmas;
+	struct kmd_module *modules;
+	u32 nr_modules;
+	char *strings;		/* arena holding every VMA path */
+	u32 strings_len;
+};
+
+/* Freeze state, one per capture. */
+struct kmd_freeze {
+	spinlock_t lock;	/* protects parked */
+	u32 parked;		/* works whose callback parked */
+	wait_queue_head_t park_wq;	/* the worker waits here for parks */
+	wait_queue_head_t thaw_wq;	/* parked threads wait here */
+	atomic_t thawed;	/* 0: frozen (or freezing); 1: released */
+	u32 rounds;		/* rescans done */
+	u32 not_parked;		/* threads reported KMD_TS_NOT_PARKED */
+	u64 t_start_ns;		/* freeze started (ktime_get_ns) */
+	u64 t_frozen_ns;	/* all threads parked or blocked */
+	u64 t_thaw_ns;		/* release, 0 while frozen */
+};
+
+struct kmd_capture {
+	struct kmd_target target;
+	u32 opts;			/* KMD_CAP_* */
+	atomic_t cancel;		/* set by kmd_capture_cancel() */
+	u64 mem_limit;			/* bytes; 0 = unlimited */
+	atomic64_t mem_used;
+	struct kmd_freeze fz;		/* lock order: see top of file */
+	struct kmd_freeze_shared *shared;	/* refcounted, outlives capture */
+	struct kmd_snapshot snap;
+	bool have_snap;
+};
+
+/* --- lifecycle (session worker) --- */
+
+/**
+ * kmd_capture_new() - allocate a capture for @t (takes no references of its own
+ * on @t's members: the caller keeps them until kmd_capture_free()).
+ * @mem_limit: per-session byte limit (0: none); opts: KMD_CAP_*.
+ */
+struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
+				    u64 mem_limit);
+
+/**
+ * kmd_capture_freeze() - hold every thread of the target (DESIGN decision 2).
+ * @timeout_ns: bound on the whole freeze, rescans included.
+ *
+ * Returns 0 when every thread is parked or blocked, -ETIMEDOUT when some
+ * thread did not park in time (the others stay held; kmd_capture_snapshot
+ * reports the stragglers), -ESRCH if the target is gone or exec'd, or
+ * -ECANCELED. On any error other than -ETIMEDOUT the target is already thawed.
+ */
+int kmd_capture_freeze(struct kmd_capture *c, u64 timeout_ns);
+
+/**
+ * kmd_capture_snapshot() - capture process info, threads (registers, syscall,
+ * stack bounds, kernel stacks with KMD_CAP_KSTACKS), VMAs and modules into
+ * c->snap. Requires kmd_capture_freeze() to have returned 0 or -ETIMEDOUT.
+ */
+int kmd_capture_snapshot(struct kmd_capture *c);
+
+/** kmd_capture_thaw() - release the target. Idempotent; may sleep briefly. */
+void kmd_capture_thaw(struct kmd_capture *c);
+
+/** kmd_capture_cancel() - make running and future engine calls stop with
+ * -ECANCELED. Atomic context safe; does not thaw.
+ */
+void kmd_capture_cancel(struct kmd_capture *c);
+
+/** kmd_capture_free() - thaw if needed and free everything. Worker context. */
+void kmd_capture_free(struct kmd_capture *c);
+
+/** Freeze duration: from freeze start until every thread was held. */
+u64 kmd_capture_freeze_ns(const struct kmd_capture *c);
+/** Pause so far: from freeze start until now, or until thaw. */
+u64 kmd_capture_pause_ns(const struct kmd_capture *c);
+
+/* --- memory reads (session worker, target frozen or not) --- */
+
+struct kmd_mem_range {
+	u64 addr;		/* in: target virtual address */
+	u64 len;		/* in: bytes (<= KMD_MEM_RANGE_MAX) */
+	u64 file_off;		/* in: where addr's byte goes in the file */
+	s32 status;		/* out: 0 all read, -EFAULT partly/none, ... */
+	u64 bytes_read;		/* out: bytes written to the file */
+};
+
+#define KMD_MEM_RANGE_MAX	(1ULL << 40)
+
+/*
+ * Called once per contiguous extent of a range that could not be read (after
+ * coalescing neighbouring pages with the same reason). @reason is a
+ * negative errno: -EFAULT unmapped or unreadable, -EIO VM_IO/PFNMAP,
+ * -EPERM DONTDUMP, -EDEADLK userfaultfd-armed, -ENOMEM/-EINTR transient.
+ */
+typedef void (*kmd_read_fail_fn)(void *arg, u32 range_idx, u64 addr, u64 len,
+				 int reason);
+
+/**
+ * kmd_mem_read_to_file() - read each range and kernel_write() its bytes to
+ * @out at range->file_off + (addr - range->addr). Bytes that cannot be read
+ * are not written (the caller learns exactly which through @fail) and the
+ * next readable byte is written at its own offset. @out must be a regular
+ * file opened for writing. Returns 0 if the call completed (per-range results
+ * are in @ranges), or a negative errno that stopped it early (-ECANCELED,
+ * -ESRCH, a write error; ranges not reached have status -ECANCELED).
+ */
+int kmd_mem_read_to_file(struct kmd_capture *c, struct kmd_mem_range *ranges,
+			 u32 nr, struct file *out, kmd_read_fail_fn fail,
+			 void *arg);
+
+/**
+ * kmd_mem_read_buf() - read [addr, addr+len) into @buf (len <= 1 MiB).
+ * Unreadable bytes are zero-filled and reported through @fail (range_idx 0).
+ * Returns the number of bytes actually read from the target, or a negative
+ * errno (-ESRCH, -ECANCELED, -EINVAL).
+ */
+long kmd_mem_read_buf(struct kmd_capture *c, u64 addr, void *buf, u32 len,
+		      kmd_read_fail_fn fail, void *arg);
+
+/* --- kernel dump (session worker; caller checked CAP_SYS_ADMIN/lockdown) --- */
+
+/**
+ * kmd_kdump_write() - write a kernel minidump (MDMP, see kdump.c for the
+ * streams) to @out from offset 0. With @c NULL: every task on the system,
+ * pids reported in @ns. @cancel (may be NULL) is polled between tasks.
+ * Returns 0 or a negative errno; on error the file content is not a valid
+ * dump (the header is written last).
+ */
+int kmd_kdump_write(struct kmd_capture *c, struct pid_namespace *ns,
+		    struct file *out, atomic_t *cancel);
+
+/* --- building blocks shared between engine files (not for the session layer) --- */
+
+int kmd_mem_charge(struct kmd_capture *c, u64 bytes);
+void kmd_mem_uncharge(struct kmd_capture *c, u64 bytes);
+void *kmd_alloc(struct kmd_capture *c, size_t size);	/* charged kvzalloc */
+void kmd_free(struct kmd_capture *c, void *p, size_t size);
+static inline bool kmd_cancelled(const struct kmd_capture *c)
+{
+	return atomic_read(&c->cancel) != 0;
+}
+
+#endif /* KMDUMP_CAPTURE_H */
