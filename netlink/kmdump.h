@@ -41,6 +41,9 @@
 #define KMDUMP_CMDLINE_MAX	32768
 /* Environment bytes carried by process-get (longer ones set environ-truncated). */
 #define KMDUMP_ENVIRON_MAX	32768
+#define KMDUMP_STATUS_TEXT_MAX	8192
+/* Longest a session may keep its target paused; it then ends as if its watchdog expired. */
+#define KMDUMP_PAUSE_MAX_MS	600000
 #define KMDUMP_AUXV_MAX	1024
 #define KMDUMP_REGS_MAX	512
 #define KMDUMP_XSTATE_MAX	32768
@@ -178,75 +181,96 @@
 #define KMDUMP_FAILED(hr)	(!KMDUMP_SUCCEEDED(hr))
 
 /*
- * enum kmdump_thread_state - How the freeze holds a thread.
- * @KMDUMP_THREAD_STATE_PARKED: Was running user code; parked at its return to user mode,
+ * enum kmdump_thread_freeze - How the freeze holds a thread (mirrors the engine's enum
+ * kmd_thread_status).
+ * @KMDUMP_THREAD_FREEZE_PARKED: Was running user code; parked at its return to user mode,
  * registers saved by itself.
- * @KMDUMP_THREAD_STATE_BLOCKED: Blocked inside the kernel (sleeping); stays blocked,
- * registers read from outside.
- * @KMDUMP_THREAD_STATE_STOPPED: Stopped by job control (SIGSTOP/SIGTSTP); left stopped,
- * registers read from outside.
- * @KMDUMP_THREAD_STATE_TRACED: Stopped by a ptrace tracer; left alone, registers read from
- * outside.
- * @KMDUMP_THREAD_STATE_EXITING: Exiting (PF_EXITING); no user registers.
- * @KMDUMP_THREAD_STATE_NEVER_PARKED: Did not park or block within the freeze bound; its
+ * @KMDUMP_THREAD_FREEZE_BLOCKED: Off-CPU in the kernel (sleeping, stopped or traced); left
+ * as it is, registers read from outside.
+ * @KMDUMP_THREAD_FREEZE_EXITING: Exiting (PF_EXITING); no user registers.
+ * @KMDUMP_THREAD_FREEZE_GONE: Exited before the freeze could hold it.
+ * @KMDUMP_THREAD_FREEZE_NOT_PARKED: Still running user code at the freeze deadline; its
  * registers are not valid.
+ * @KMDUMP_THREAD_FREEZE_SKIPPED_WORKER: An io_uring or user worker thread; it has no user
+ * context.
+ * @KMDUMP_THREAD_FREEZE_SELF: The requesting thread itself; not held.
+ */
+enum kmdump_thread_freeze {
+	KMDUMP_THREAD_FREEZE_PARKED = 1,
+	KMDUMP_THREAD_FREEZE_BLOCKED = 2,
+	KMDUMP_THREAD_FREEZE_EXITING = 3,
+	KMDUMP_THREAD_FREEZE_GONE = 4,
+	KMDUMP_THREAD_FREEZE_NOT_PARKED = 5,
+	KMDUMP_THREAD_FREEZE_SKIPPED_WORKER = 6,
+	KMDUMP_THREAD_FREEZE_SELF = 7,
+	KMDUMP_THREAD_FREEZE_COUNT
+};
+
+/*
+ * enum kmdump_thread_state - Scheduler state at capture time, as the letter in
+ * /proc/<pid>/stat.
+ * @KMDUMP_THREAD_STATE_RUNNING: R
+ * @KMDUMP_THREAD_STATE_SLEEPING: S
+ * @KMDUMP_THREAD_STATE_DISK_SLEEP: D
+ * @KMDUMP_THREAD_STATE_STOPPED: T (job control)
+ * @KMDUMP_THREAD_STATE_TRACED: t (ptrace stop)
+ * @KMDUMP_THREAD_STATE_DEAD: X
+ * @KMDUMP_THREAD_STATE_ZOMBIE: Z
+ * @KMDUMP_THREAD_STATE_PARKED: P
+ * @KMDUMP_THREAD_STATE_IDLE: I
  */
 enum kmdump_thread_state {
-	KMDUMP_THREAD_STATE_PARKED = 0,
-	KMDUMP_THREAD_STATE_BLOCKED = 1,
-	KMDUMP_THREAD_STATE_STOPPED = 2,
-	KMDUMP_THREAD_STATE_TRACED = 3,
-	KMDUMP_THREAD_STATE_EXITING = 4,
-	KMDUMP_THREAD_STATE_NEVER_PARKED = 5,
+	KMDUMP_THREAD_STATE_RUNNING = 1,
+	KMDUMP_THREAD_STATE_SLEEPING = 2,
+	KMDUMP_THREAD_STATE_DISK_SLEEP = 3,
+	KMDUMP_THREAD_STATE_STOPPED = 4,
+	KMDUMP_THREAD_STATE_TRACED = 5,
+	KMDUMP_THREAD_STATE_DEAD = 6,
+	KMDUMP_THREAD_STATE_ZOMBIE = 7,
+	KMDUMP_THREAD_STATE_PARKED = 8,
+	KMDUMP_THREAD_STATE_IDLE = 9,
 	KMDUMP_THREAD_STATE_COUNT
 };
 
 /*
- * enum kmdump_thread_flags - Facts about one captured thread.
+ * enum kmdump_thread_flags - Facts about one captured thread (mirrors the engine's
+ * KMD_TF_* bits).
+ * @KMDUMP_THREAD_FLAGS_LEADER: The thread group leader.
  * @KMDUMP_THREAD_FLAGS_REGS_VALID: The general register set (regs) is valid.
  * @KMDUMP_THREAD_FLAGS_FPREGS_VALID: The FXSAVE area (fpregs) is valid.
  * @KMDUMP_THREAD_FLAGS_XSTATE_VALID: The XSAVE area (xstate) is valid.
- * @KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID: The debug registers are valid.
- * @KMDUMP_THREAD_FLAGS_IN_SYSCALL: Blocked in a system call; syscall-nr and syscall-args
- * are valid.
- * @KMDUMP_THREAD_FLAGS_UNINTERRUPTIBLE: Sleeping uninterruptibly (D state).
- * @KMDUMP_THREAD_FLAGS_CLONED_DURING_FREEZE: Found by a rescan; created while the freeze
- * was under way.
+ * @KMDUMP_THREAD_FLAGS_IN_SYSCALL: In a system call; syscall-nr and syscall-args are
+ * valid.
  * @KMDUMP_THREAD_FLAGS_KSTACK_VALID: The kernel stack frames are present.
- * @KMDUMP_THREAD_FLAGS_KSTACK_REFUSED: Kernel stack asked for but refused (no
- * CAP_SYS_ADMIN or lockdown).
+ * @KMDUMP_THREAD_FLAGS_COMPAT32: An IA32 task: regs holds the 32-bit layout.
  * @KMDUMP_THREAD_FLAGS_STACK_FOUND: stack-start and stack-end name the VMA holding the
  * stack pointer.
- * @KMDUMP_THREAD_FLAGS_REQUESTER: The requesting thread itself; not frozen.
+ * @KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID: The debug registers are valid.
  */
 enum kmdump_thread_flags {
-	KMDUMP_THREAD_FLAGS_REGS_VALID = 1,
-	KMDUMP_THREAD_FLAGS_FPREGS_VALID = 2,
-	KMDUMP_THREAD_FLAGS_XSTATE_VALID = 4,
-	KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID = 8,
+	KMDUMP_THREAD_FLAGS_LEADER = 1,
+	KMDUMP_THREAD_FLAGS_REGS_VALID = 2,
+	KMDUMP_THREAD_FLAGS_FPREGS_VALID = 4,
+	KMDUMP_THREAD_FLAGS_XSTATE_VALID = 8,
 	KMDUMP_THREAD_FLAGS_IN_SYSCALL = 16,
-	KMDUMP_THREAD_FLAGS_UNINTERRUPTIBLE = 32,
-	KMDUMP_THREAD_FLAGS_CLONED_DURING_FREEZE = 64,
-	KMDUMP_THREAD_FLAGS_KSTACK_VALID = 128,
-	KMDUMP_THREAD_FLAGS_KSTACK_REFUSED = 256,
-	KMDUMP_THREAD_FLAGS_STACK_FOUND = 512,
-	KMDUMP_THREAD_FLAGS_REQUESTER = 1024,
+	KMDUMP_THREAD_FLAGS_KSTACK_VALID = 32,
+	KMDUMP_THREAD_FLAGS_COMPAT32 = 64,
+	KMDUMP_THREAD_FLAGS_STACK_FOUND = 128,
+	KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID = 256,
 };
-#define KMDUMP_THREAD_FLAGS_MASK	0x7ffU
+#define KMDUMP_THREAD_FLAGS_MASK	0x1ffU
 
 /*
  * enum kmdump_capture_flags - What a session-open asks to capture besides the default.
  * @KMDUMP_CAPTURE_FLAGS_ENVIRON: Capture the environment (otherwise it is never read).
  * @KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS: Capture blocked threads' kernel stacks (needs
  * CAP_SYS_ADMIN; refused under lockdown).
- * @KMDUMP_CAPTURE_FLAGS_DEBUGREGS: Capture the debug registers.
  */
 enum kmdump_capture_flags {
 	KMDUMP_CAPTURE_FLAGS_ENVIRON = 1,
 	KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS = 2,
-	KMDUMP_CAPTURE_FLAGS_DEBUGREGS = 4,
 };
-#define KMDUMP_CAPTURE_FLAGS_MASK	0x7U
+#define KMDUMP_CAPTURE_FLAGS_MASK	0x3U
 
 /*
  * enum kmdump_process_flags - process-flags
@@ -267,43 +291,56 @@ enum kmdump_process_flags {
 #define KMDUMP_PROCESS_FLAGS_MASK	0x1fU
 
 /*
- * enum kmdump_vma_prot - vma-prot
- */
-enum kmdump_vma_prot {
-	KMDUMP_VMA_PROT_READ = 1,
-	KMDUMP_VMA_PROT_WRITE = 2,
-	KMDUMP_VMA_PROT_EXEC = 4,
-	KMDUMP_VMA_PROT_SHARED = 8,
-};
-#define KMDUMP_VMA_PROT_MASK	0xfU
-
-/*
- * enum kmdump_vma_flags - VMA facts. The not-dump-* flags name why the module will not
- * read the area, mirroring the kernel's own core dump (fs/coredump.c vma_dump_size); reads
- * there fail per range.
- * @KMDUMP_VMA_FLAGS_DELETED: The mapped file has been deleted.
- * @KMDUMP_VMA_FLAGS_ANON: Anonymous memory.
- * @KMDUMP_VMA_FLAGS_STACK: A thread's stack ([stack] or grows down).
- * @KMDUMP_VMA_FLAGS_HEAP: The program break area ([heap]).
- * @KMDUMP_VMA_FLAGS_VDSO: The vDSO or vvar page.
- * @KMDUMP_VMA_FLAGS_NOT_DUMP_IO: VM_IO or VM_PFNMAP: device memory, never read.
- * @KMDUMP_VMA_FLAGS_NOT_DUMP_DONTDUMP: VM_DONTDUMP (madvise MADV_DONTDUMP).
- * @KMDUMP_VMA_FLAGS_NOT_DUMP_UFFD: Armed by userfaultfd: reading could wait on a frozen
- * handler.
+ * enum kmdump_vma_flags - VMA protection and facts (mirrors the engine's KMD_VMA_* bits).
+ * @KMDUMP_VMA_FLAGS_SHARED: A shared mapping (MAP_SHARED).
+ * @KMDUMP_VMA_FLAGS_DONTDUMP: VM_DONTDUMP (madvise MADV_DONTDUMP): not read.
+ * @KMDUMP_VMA_FLAGS_IO: VM_IO or VM_PFNMAP: device memory, never read.
+ * @KMDUMP_VMA_FLAGS_UFFD: Armed by userfaultfd: not read (a read could wait on a frozen
+ * handler).
  * @KMDUMP_VMA_FLAGS_HUGETLB: A hugetlbfs mapping.
+ * @KMDUMP_VMA_FLAGS_DELETED: The mapped file has been deleted.
+ * @KMDUMP_VMA_FLAGS_FILE: File-backed.
+ * @KMDUMP_VMA_FLAGS_STACK: The main thread's stack ([stack]).
+ * @KMDUMP_VMA_FLAGS_HEAP: The program break area ([heap]).
+ * @KMDUMP_VMA_FLAGS_VDSO: The vDSO ([vdso]).
+ * @KMDUMP_VMA_FLAGS_VVAR: [vvar] and other special mappings.
  */
 enum kmdump_vma_flags {
-	KMDUMP_VMA_FLAGS_DELETED = 1,
-	KMDUMP_VMA_FLAGS_ANON = 2,
-	KMDUMP_VMA_FLAGS_STACK = 4,
-	KMDUMP_VMA_FLAGS_HEAP = 8,
-	KMDUMP_VMA_FLAGS_VDSO = 16,
-	KMDUMP_VMA_FLAGS_NOT_DUMP_IO = 32,
-	KMDUMP_VMA_FLAGS_NOT_DUMP_DONTDUMP = 64,
-	KMDUMP_VMA_FLAGS_NOT_DUMP_UFFD = 128,
+	KMDUMP_VMA_FLAGS_READ = 1,
+	KMDUMP_VMA_FLAGS_WRITE = 2,
+	KMDUMP_VMA_FLAGS_EXEC = 4,
+	KMDUMP_VMA_FLAGS_SHARED = 8,
+	KMDUMP_VMA_FLAGS_GROWSDOWN = 16,
+	KMDUMP_VMA_FLAGS_DONTDUMP = 32,
+	KMDUMP_VMA_FLAGS_IO = 64,
+	KMDUMP_VMA_FLAGS_UFFD = 128,
 	KMDUMP_VMA_FLAGS_HUGETLB = 256,
+	KMDUMP_VMA_FLAGS_DELETED = 512,
+	KMDUMP_VMA_FLAGS_FILE = 1024,
+	KMDUMP_VMA_FLAGS_STACK = 2048,
+	KMDUMP_VMA_FLAGS_HEAP = 4096,
+	KMDUMP_VMA_FLAGS_VDSO = 8192,
+	KMDUMP_VMA_FLAGS_VVAR = 16384,
 };
-#define KMDUMP_VMA_FLAGS_MASK	0x1ffU
+#define KMDUMP_VMA_FLAGS_MASK	0x7fffU
+
+/*
+ * enum kmdump_vma_skip - Why the module will not read a VMA's bytes, mirroring what the
+ * kernel's own core dump skips (fs/coredump.c vma_dump_size); reads there fail per range.
+ * @KMDUMP_VMA_SKIP_NONE: Readable.
+ * @KMDUMP_VMA_SKIP_IO: VM_IO or VM_PFNMAP: get_user_pages cannot read it.
+ * @KMDUMP_VMA_SKIP_DONTDUMP: madvise(MADV_DONTDUMP).
+ * @KMDUMP_VMA_SKIP_UFFD: userfaultfd-armed: a read could deadlock on the frozen handler.
+ * @KMDUMP_VMA_SKIP_NOACCESS: No VM_MAYREAD.
+ */
+enum kmdump_vma_skip {
+	KMDUMP_VMA_SKIP_NONE = 0,
+	KMDUMP_VMA_SKIP_IO = 1,
+	KMDUMP_VMA_SKIP_DONTDUMP = 2,
+	KMDUMP_VMA_SKIP_UFFD = 3,
+	KMDUMP_VMA_SKIP_NOACCESS = 4,
+	KMDUMP_VMA_SKIP_COUNT
+};
 
 /*
  * enum kmdump_event_type - What a status event on the status group reports.
@@ -341,6 +378,10 @@ enum kmdump_event_type {
  * @KMDUMP_A_PAUSE_NS: (u64) How long the target has been paused (so far, or in total once
  * closed).
  * @KMDUMP_A_START_TIME_NS: (u64) Start time, nanoseconds since boot (CLOCK_BOOTTIME).
+ * @KMDUMP_A_START_REALTIME_NS: (u64) Start time, nanoseconds since the epoch
+ * (CLOCK_REALTIME).
+ * @KMDUMP_A_STATUS_TEXT: (binary) The target's /proc/<pid>/status as text (for Breakpad's
+ * LinuxProcStatus).
  * @KMDUMP_A_REGS: (binary) NT_PRSTATUS register set (struct user_regs_struct on x86_64).
  * @KMDUMP_A_FPREGS: (binary) NT_PRFPREG (FXSAVE, 512 bytes).
  * @KMDUMP_A_XSTATE: (binary) NT_X86_XSTATE (XSAVE in UABI format).
@@ -386,6 +427,8 @@ enum {
 	KMDUMP_A_SGID,
 	KMDUMP_A_FSGID,
 	KMDUMP_A_START_TIME_NS,
+	KMDUMP_A_START_REALTIME_NS,
+	KMDUMP_A_STATUS_TEXT,
 	KMDUMP_A_PROCESS_FLAGS,
 	KMDUMP_A_TRACER_PID,
 	KMDUMP_A_VM_SIZE,
@@ -395,6 +438,7 @@ enum {
 	KMDUMP_A_ENV_START,
 	KMDUMP_A_ENV_END,
 	KMDUMP_A_TID,
+	KMDUMP_A_THREAD_FREEZE,
 	KMDUMP_A_THREAD_STATE,
 	KMDUMP_A_THREAD_FLAGS,
 	KMDUMP_A_REGS,
@@ -409,9 +453,13 @@ enum {
 	KMDUMP_A_KSTACK_FRAME,
 	KMDUMP_A_WCHAN,
 	KMDUMP_A_CPU,
+	KMDUMP_A_UTIME_NS,
+	KMDUMP_A_STIME_NS,
+	KMDUMP_A_PRIO,
+	KMDUMP_A_NICE,
 	KMDUMP_A_VMA_START,
 	KMDUMP_A_VMA_END,
-	KMDUMP_A_VMA_PROT,
+	KMDUMP_A_VMA_SKIP,
 	KMDUMP_A_VMA_FLAGS,
 	KMDUMP_A_VMA_PGOFF,
 	KMDUMP_A_DEV_MAJOR,
@@ -463,11 +511,14 @@ enum {
  * @KMDUMP_CMD_VMA_GET: One message per VMA, in address order.
  * @KMDUMP_CMD_MODULE_GET: One message per mapped ELF file, its mappings merged.
  * @KMDUMP_CMD_MEM_READ_TO_FD: Read ranges of the target's memory straight into out-fd,
- * each at its offset. One reply message per range: bytes-done, hresult (S_OK, or partial
- * copy) and one failed extent per unreadable span.
- * @KMDUMP_CMD_MEM_READ: Read ranges of the target's memory into netlink messages: data
- * chunks of at most data-chunk-max bytes (addr, data), and a closing message per range
- * like mem-read-to-fd's.
+ * each at its offset. Replies are pieces: each message covers [addr, addr+len) of range
+ * range-index, with bytes-done, one failed extent per unreadable span and the piece's
+ * hresult (S_OK, or partial copy); a range's pieces come in order and the last one ends at
+ * the range's end (a range of up to 256 KiB is one piece). Unreadable bytes are not
+ * written.
+ * @KMDUMP_CMD_MEM_READ: Read ranges of the target's memory into netlink messages: pieces
+ * as for mem-read-to-fd, each also carrying its bytes in data (at most data-chunk-max;
+ * unreadable bytes are zero and listed as failed extents).
  * @KMDUMP_CMD_KERNEL_DUMP: Write a kernel minidump into out-fd, asynchronously: of the
  * session's target, or, without session-id, of every task on the system. Needs
  * CAP_SYS_ADMIN and no lockdown confidentiality. The reply says it started (its session-id
