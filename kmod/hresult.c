@@ -5,21 +5,33 @@
  * module and library cannot disagree about a mapping.
  */
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include "kmdump.h"
 #include "hresult.h"
 
+struct kmd_errno_hresult {
+	int err;
+	u32 hr;
+};
+
+#define KMD_ERRNO_ENTRY(e, h)	{ .err = (e), .hr = (h) },
+static const struct kmd_errno_hresult kmd_errno_hresults[] = {
+	KMDUMP_ERRNO_HRESULTS(KMD_ERRNO_ENTRY)
+};
+
+#undef KMD_ERRNO_ENTRY
+
 u32 kmd_errno_to_hresult(int err)
 {
+	unsigned int i;
+
 	if (err < 0)
 		err = -err;
-	switch (err) {
-	case 0:
+	if (!err)
 		return KMDUMP_S_OK;
-#define KMD_ERRNO_CASE(e, hr)	case e: return hr;
-	KMDUMP_ERRNO_HRESULTS(KMD_ERRNO_CASE)
-#undef KMD_ERRNO_CASE
-	default:
-		/* Kernel-internal codes (ERESTARTSYS, ENOTSUPP...) land here too. */
-		return KMDUMP_HRESULT_FROM_ERRNO(err);
-	}
+	for (i = 0; i < ARRAY_SIZE(kmd_errno_hresults); i++)
+		if (kmd_errno_hresults[i].err == err)
+			return kmd_errno_hresults[i].hr;
+	/* Kernel-internal codes (ERESTARTSYS, ENOTSUPP...) land here too. */
+	return KMDUMP_HRESULT_FROM_ERRNO(err);
 }

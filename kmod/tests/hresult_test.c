@@ -30,7 +30,6 @@ static const struct errno_case known[] = {
 	{ E2BIG, 0x8007007A, "E2BIG -> HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)" },
 	{ ERANGE, 0x80070216, "ERANGE -> HRESULT_FROM_WIN32(ERROR_ARITHMETIC_OVERFLOW)" },
 	{ EOPNOTSUPP, 0x80004001, "EOPNOTSUPP -> E_NOTIMPL" },
-	{ ENOSYS, 0x80004001, "ENOSYS -> E_NOTIMPL" },
 	{ EBADF, 0x80070006, "EBADF -> E_HANDLE" },
 	{ ENOENT, 0x80070490, "ENOENT -> HRESULT_FROM_WIN32(ERROR_NOT_FOUND)" },
 	{ EUSERS, 0x80070045, "EUSERS -> HRESULT_FROM_WIN32(ERROR_TOO_MANY_SESS)" },
@@ -62,21 +61,50 @@ static void hresult_zero_is_s_ok(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u32)KMDUMP_S_FALSE, 0x1U);
 }
 
-/* Every table entry is a failure code the library can name. */
+struct table_entry {
+	int err;
+	u32 hr;
+	const char *name;
+};
+
+#define TABLE_ENTRY(e, h)	{ .err = (e), .hr = (h), .name = #e },
+static const struct table_entry table[] = {
+	KMDUMP_ERRNO_HRESULTS(TABLE_ENTRY)
+};
+
+#undef TABLE_ENTRY
+
+struct hresult_entry {
+	u32 value, c_value;
+	const char *win, *msg;
+};
+
+#define HRESULT_ENTRY(c, v, w, m)	{ .value = (v), .c_value = (c), .win = (w), .msg = (m) },
+static const struct hresult_entry hresults[] = {
+	KMDUMP_HRESULTS(HRESULT_ENTRY)
+};
+
+#undef HRESULT_ENTRY
+
+/* Every table entry maps as listed, to a failure code the library can name. */
 static void hresult_table_entries_are_failures(struct kunit *test)
 {
-	unsigned int n = 0;
+	unsigned int i, j;
+	bool named;
 
-#define CHECK_ENTRY(e, hr) do {						\
-		KUNIT_EXPECT_TRUE_MSG(test, KMDUMP_FAILED(kmd_errno_to_hresult(-(e))), \
-				      "%s maps to a success code", #e);	\
-		KUNIT_EXPECT_FALSE_MSG(test, KMDUMP_HRESULT_IS_ERRNO(hr),	\
-				       "%s maps into the fallback range", #e); \
-		n++;							\
-	} while (0);
-	KMDUMP_ERRNO_HRESULTS(CHECK_ENTRY)
-#undef CHECK_ENTRY
-	KUNIT_EXPECT_GE(test, n, 30U);
+	KUNIT_EXPECT_GE(test, ARRAY_SIZE(table), 30U);
+	for (i = 0; i < ARRAY_SIZE(table); i++) {
+		u32 hr = kmd_errno_to_hresult(-table[i].err);
+
+		KUNIT_EXPECT_EQ_MSG(test, hr, table[i].hr, "%s", table[i].name);
+		KUNIT_EXPECT_TRUE_MSG(test, KMDUMP_FAILED(hr), "%s maps to success", table[i].name);
+		KUNIT_EXPECT_FALSE_MSG(test, KMDUMP_HRESULT_IS_ERRNO(hr),
+				       "%s maps into the fallback range", table[i].name);
+		named = false;
+		for (j = 0; j < ARRAY_SIZE(hresults); j++)
+			named |= hresults[j].value == hr;
+		KUNIT_EXPECT_TRUE_MSG(test, named, "%s maps to an unnamed HRESULT", table[i].name);
+	}
 }
 
 /* Unlisted errnos keep their number: 0xA0000000 | errno, never E_FAIL. */
@@ -95,17 +123,19 @@ static void hresult_fallback_keeps_errno(struct kunit *test)
 	}
 }
 
-/* The generated HRESULT list has no two names for one value. */
+/* The generated HRESULT list is consistent: unique values, names and messages. */
 static void hresult_values_unique(struct kunit *test)
 {
-#define HR_VALUE(name, value, win, msg) value,
-	static const u32 all[] = { KMDUMP_HRESULTS(HR_VALUE) };
-#undef HR_VALUE
 	unsigned int i, j;
 
-	for (i = 0; i < ARRAY_SIZE(all); i++)
-		for (j = i + 1; j < ARRAY_SIZE(all); j++)
-			KUNIT_EXPECT_NE_MSG(test, all[i], all[j], "entries %u and %u", i, j);
+	for (i = 0; i < ARRAY_SIZE(hresults); i++) {
+		KUNIT_EXPECT_EQ(test, hresults[i].value, hresults[i].c_value);
+		KUNIT_EXPECT_GT(test, strlen(hresults[i].win), 3U);
+		KUNIT_EXPECT_GT(test, strlen(hresults[i].msg), 5U);
+		for (j = i + 1; j < ARRAY_SIZE(hresults); j++)
+			KUNIT_EXPECT_NE_MSG(test, hresults[i].value, hresults[j].value,
+					    "%s and %s", hresults[i].win, hresults[j].win);
+	}
 }
 
 static struct kunit_case hresult_cases[] = {
