@@ -41,28 +41,29 @@
  *
  * Lock order (engine-internal; the session layer holds none of its locks
  * while calling in, except its own session reference):
- *   kmd_freeze.lock (spinlock, protects the park list and counters)
+ *   kmd_freeze.lock (spinlock, protects the park counters)
  *   -> nothing. mmap_lock of the target mm is taken on its own, never with
  *   kmd_freeze.lock, and never while writing to an output file.
  *
  * Memory accounting
  * -----------------
  * Every allocation the engine makes for a capture is charged to
- * kmd_capture.mem_used and refused with -E2BIG once it would pass
+ * kmd_capture.mem_used and refused with -EDQUOT once it would pass
  * kmd_capture.mem_limit (set by the session layer from its per-session
- * limit). -E2BIG from any entry point therefore means "the session memory
- * limit was reached"; the session layer maps it to its own HRESULT. Memory
+ * limit). -EDQUOT from any entry point therefore means "the session memory
+ * limit was reached" (E_NOT_ENOUGH_QUOTA in the shared table). Memory
  * reads stream through one fixed bounce buffer and charge only that.
  *
  * Errors: every entry point returns 0 or a negative errno; the session layer
  * maps it through the shared errno->HRESULT table. Engine-specific meanings:
  *   -ETIMEDOUT  the deadline passed (freeze: some thread never parked; the
  *               capture stays usable, that thread is reported with
- *               KMD_TS_NOT_PARKED)
+ *               KMDUMP_THREAD_FREEZE_NOT_PARKED)
  *   -ECANCELED  kmd_capture_cancel() was called
  *   -ESRCH      the target exited or exec'd (its mm is no longer the
  *               authorised one)
- *   -E2BIG      the per-session memory limit would be exceeded
+ *   -EDQUOT     the per-session memory limit would be exceeded
+ *   -E2BIG      a fixed bound below was passed (KMD_MAX_THREADS, ...)
  */
 #ifndef KMDUMP_CAPTURE_H
 #define KMDUMP_CAPTURE_H
@@ -73,10 +74,12 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/sched.h>
+#include "kmdump.h"
 
 struct file;
 struct pid;
 struct pid_namespace;
+struct user_namespace;
 struct mm_struct;
 struct task_struct;
 
@@ -97,60 +100,35 @@ struct kmd_target {
 	struct pid *pid;		/* the thread group's pid (ref held by caller) */
 	struct mm_struct *mm;		/* the authorised mm (mmgrab held by caller) */
 	struct pid_namespace *ns;	/* requester's pid ns (ref held by caller) */
-	struct task_struct *requester;	/* excluded from the freeze if in the group;
-					 * only compared, never dereferenced */
+	/* requester's user ns for uids/gids (ref held by caller; NULL: init) */
+	struct user_namespace *user_ns;
+	/* excluded from the freeze if in the group; only compared */
+	struct task_struct *requester;
 };
 
 /* Capture options (bit flags). */
 #define KMD_CAP_ENVIRON		BIT(0)	/* copy the environment block */
-#define KMD_CAP_KSTACKS		BIT(1)	/* symbolized kernel stacks (caller has
-					 * checked CAP_SYS_ADMIN and lockdown) */
+/* symbolized kernel stacks (the caller checked CAP_SYS_ADMIN and lockdown) */
+#define KMD_CAP_KSTACKS		BIT(1)
 
-/* Per-thread freeze outcome (wire: mirrors the YAML enum "thread-freeze"). */
-enum kmd_thread_status {
-	KMD_TS_PARKED = 1,	/* ran our work: registers saved by itself */
-	KMD_TS_BLOCKED,		/* off-CPU in the kernel: read from outside */
-	KMD_TS_EXITING,		/* PF_EXITING: no user registers */
-	KMD_TS_GONE,		/* exited before the work could be queued */
-	KMD_TS_NOT_PARKED,	/* still running user code at the deadline */
-	KMD_TS_SKIPPED_WORKER,	/* io_uring / user worker: no user context */
-};
-
-/* Scheduler state, as the letter /proc/<pid>/stat shows. */
-enum kmd_thread_state {
-	KMD_TSTATE_RUNNING = 1,	/* R */
-	KMD_TSTATE_SLEEPING,	/* S */
-	KMD_TSTATE_DISK_SLEEP,	/* D */
-	KMD_TSTATE_STOPPED,	/* T (job control) */
-	KMD_TSTATE_TRACED,	/* t */
-	KMD_TSTATE_DEAD,	/* X */
-	KMD_TSTATE_ZOMBIE,	/* Z */
-	KMD_TSTATE_PARKED,	/* P */
-	KMD_TSTATE_IDLE,	/* I */
-};
-
-/* Per-thread validity flags. */
-#define KMD_TF_LEADER		BIT(0)
-#define KMD_TF_GPREGS		BIT(1)	/* gpregs valid */
-#define KMD_TF_FPREGS		BIT(2)	/* fxsave valid */
-#define KMD_TF_XSTATE		BIT(3)	/* xstate valid */
-#define KMD_TF_IN_SYSCALL	BIT(4)	/* syscall_nr / args valid */
-#define KMD_TF_KSTACK		BIT(5)	/* kstack valid */
-#define KMD_TF_COMPAT32		BIT(6)	/* IA32 task: gpregs is the 32-bit layout */
-#define KMD_TF_STACK_VMA	BIT(7)	/* stack_start/stack_end valid */
-#define KMD_TF_DEBUGREGS	BIT(8)	/* debugreg[] valid */
+/*
+ * Wire-visible values (thread freeze outcome, scheduler state, thread flags,
+ * VMA flags and skip reasons) are the uapi enums of netlink/kmdump.h:
+ * enum kmdump_thread_freeze, kmdump_thread_state, kmdump_thread_flags,
+ * kmdump_vma_flags, kmdump_vma_skip. The engine uses them directly.
+ */
 
 struct kmd_thread {
 	pid_t tid;			/* in the requester's pid ns, 0 if invisible */
 	char comm[TASK_COMM_LEN];
-	u32 status;			/* enum kmd_thread_status */
-	u32 state;			/* enum kmd_thread_state at capture time */
-	u32 flags;			/* KMD_TF_* */
+	u32 status;			/* enum kmdump_thread_freeze */
+	u32 state;			/* enum kmdump_thread_state at capture time */
+	u32 flags;			/* enum kmdump_thread_flags */
 	u64 sp, ip;
 	u64 stack_start, stack_end;	/* VMA containing sp */
-	s64 syscall_nr;			/* KMD_TF_IN_SYSCALL */
+	s64 syscall_nr;			/* KMDUMP_THREAD_FLAGS_IN_SYSCALL */
 	u64 syscall_args[6];
-	u64 debugreg[8];		/* DR0-3, 0, 0, DR6, DR7 (KMD_TF_DEBUGREGS) */
+	u64 debugreg[8];		/* DR0-3, 0, 0, DR6, DR7 */
 	void *gpregs;			/* NT_PRSTATUS payload (user_regs_struct) */
 	u32 gpregs_len;
 	void *fpregs;			/* NT_PRFPREG payload (512-byte FXSAVE) */
@@ -174,40 +152,16 @@ struct kmd_thread {
 	struct kmd_park *park;		/* NULL when no work was queued */
 };
 
-/* VMA flags (wire: mirrors the YAML flags "vma-flags"). */
-#define KMD_VMA_READ		BIT(0)
-#define KMD_VMA_WRITE		BIT(1)
-#define KMD_VMA_EXEC		BIT(2)
-#define KMD_VMA_SHARED		BIT(3)
-#define KMD_VMA_GROWSDOWN	BIT(4)
-#define KMD_VMA_DONTDUMP	BIT(5)
-#define KMD_VMA_IO		BIT(6)	/* VM_IO or VM_PFNMAP */
-#define KMD_VMA_UFFD		BIT(7)	/* userfaultfd-armed */
-#define KMD_VMA_HUGETLB		BIT(8)
-#define KMD_VMA_DELETED		BIT(9)	/* backing file unlinked */
-#define KMD_VMA_FILE		BIT(10)	/* file-backed */
-#define KMD_VMA_STACK		BIT(11)	/* [stack] */
-#define KMD_VMA_HEAP		BIT(12)	/* [heap] */
-#define KMD_VMA_VDSO		BIT(13)	/* [vdso] */
-#define KMD_VMA_VVAR		BIT(14)	/* [vvar] and other special mappings */
-#define KMD_VMA_NOREAD_MASK	(KMD_VMA_IO | KMD_VMA_UFFD | KMD_VMA_DONTDUMP)
-
-/* Why a VMA's bytes are not read (0: readable). */
-enum kmd_vma_skip {
-	KMD_SKIP_NONE = 0,
-	KMD_SKIP_IO,		/* VM_IO / VM_PFNMAP: GUP cannot read it */
-	KMD_SKIP_DONTDUMP,	/* madvise(MADV_DONTDUMP) */
-	KMD_SKIP_UFFD,		/* userfaultfd-armed: a read could deadlock */
-	KMD_SKIP_NOACCESS,	/* no VM_MAYREAD */
-};
+#define KMD_VMA_NOREAD_MASK	(KMDUMP_VMA_FLAGS_IO | KMDUMP_VMA_FLAGS_UFFD | \
+				 KMDUMP_VMA_FLAGS_DONTDUMP)
 
 struct kmd_vma {
 	u64 start, end;
 	u64 pgoff;		/* file offset in bytes */
 	u64 inode;
 	u32 dev_major, dev_minor;
-	u32 flags;		/* KMD_VMA_* */
-	u32 skip;		/* enum kmd_vma_skip */
+	u32 flags;		/* enum kmdump_vma_flags */
+	u32 skip;		/* enum kmdump_vma_skip */
 	const char *path;	/* absolute path, "[stack]", ... or NULL */
 	u32 path_len;		/* strlen(path) */
 };
@@ -264,22 +218,14 @@ struct kmd_snapshot {
 	struct kmd_module *modules;
 	u32 nr_modules;
 	char *strings;		/* arena holding every VMA path */
-	u32 strings_len;
+	u32 strings_len;	/* arena size in bytes */
 };
 
-/* Freeze state, one per capture. */
-struct kmd_freeze {
-	spinlock_t lock;	/* protects parked */
-	u32 parked;		/* works whose callback parked */
-	wait_queue_head_t park_wq;	/* the worker waits here for parks */
-	wait_queue_head_t thaw_wq;	/* parked threads wait here */
-	atomic_t thawed;	/* 0: frozen (or freezing); 1: released */
-	u32 rounds;		/* rescans done */
-	u32 not_parked;		/* threads reported KMD_TS_NOT_PARKED */
-	u64 t_start_ns;		/* freeze started (ktime_get_ns) */
-	u64 t_frozen_ns;	/* all threads parked or blocked */
-	u64 t_thaw_ns;		/* release, 0 while frozen */
-};
+/* Freeze state: struct kmd_freeze is private to freeze.c and refcounted,
+ * because park works can run after their capture is freed.
+ */
+struct kmd_freeze;
+struct kmd_park;
 
 struct kmd_capture {
 	struct kmd_target target;
@@ -287,10 +233,15 @@ struct kmd_capture {
 	atomic_t cancel;		/* set by kmd_capture_cancel() */
 	u64 mem_limit;			/* bytes; 0 = unlimited */
 	atomic64_t mem_used;
-	struct kmd_freeze fz;		/* lock order: see top of file */
-	struct kmd_freeze_shared *shared;	/* refcounted, outlives capture */
+	u64 hold_limit_ns;		/* a parked thread resumes by itself after this */
+	struct kmd_freeze *fz;		/* lock order: see top of file */
 	struct kmd_snapshot snap;
 	bool have_snap;
+	/* engine-private */
+	u32 threads_cap;		/* allocated entries in snap.threads */
+	u32 vmas_cap;			/* allocated entries in snap.vmas */
+	u32 modules_cap;		/* allocated entries in snap.modules */
+	u32 freeze_rounds;		/* thread-list scans the freeze needed */
 };
 
 /* --- lifecycle (session worker) --- */
@@ -299,9 +250,12 @@ struct kmd_capture {
  * kmd_capture_new() - allocate a capture for @t (takes no references of its own
  * on @t's members: the caller keeps them until kmd_capture_free()).
  * @mem_limit: per-session byte limit (0: none); opts: KMD_CAP_*.
+ * @hold_limit_ns: the longest a parked thread waits for the thaw before it
+ * resumes by itself (a backstop below the session watchdog; 0: 30 s). The
+ * session layer should pass its watchdog plus a margin.
  */
 struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
-				    u64 mem_limit);
+				    u64 mem_limit, u64 hold_limit_ns);
 
 /**
  * kmd_capture_freeze() - hold every thread of the target (DESIGN decision 2).
@@ -336,6 +290,8 @@ void kmd_capture_free(struct kmd_capture *c);
 u64 kmd_capture_freeze_ns(const struct kmd_capture *c);
 /** Pause so far: from freeze start until now, or until thaw. */
 u64 kmd_capture_pause_ns(const struct kmd_capture *c);
+/** Parked threads that gave up waiting (hold limit) before the thaw. */
+u32 kmd_capture_self_released(const struct kmd_capture *c);
 
 /* --- memory reads (session worker, target frozen or not) --- */
 
@@ -347,7 +303,7 @@ struct kmd_mem_range {
 	u64 bytes_read;		/* out: bytes written to the file */
 };
 
-#define KMD_MEM_RANGE_MAX	(1ULL << 40)
+#define KMD_MEM_RANGE_MAX	BIT_ULL(40)
 
 /*
  * Called once per contiguous extent of a range that could not be read (after

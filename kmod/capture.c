@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The capture lifecycle (capture.h): allocation and memory accounting, the
+ * snapshot taken while the target is frozen, and teardown.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/sched/cputime.h>
+#include <linux/pid_namespace.h>
+#include "engine.h"
+
+int kmd_mem_charge(struct kmd_capture *c, u64 bytes)
+{
+	u64 now = atomic64_add_return(bytes, &c->mem_used);
+
+	if (c->mem_limit && now > c->mem_limit) {
+		atomic64_sub(bytes, &c->mem_used);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+void kmd_mem_uncharge(struct kmd_capture *c, u64 bytes)
+{
+	atomic64_sub(bytes, &c->mem_used);
+}
+
+void *kmd_alloc(struct kmd_capture *c, size_t size)
+{
+	void *p;
+
+	if (!size || kmd_mem_charge(c, size))
+		return NULL;
+	p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p)
+		kmd_mem_uncharge(c, size);
+	return p;
+}
+
+void kmd_free(struct kmd_capture *c, void *p, size_t size)
+{
+	if (!p)
+		return;
+	kvfree(p);
+	kmd_mem_uncharge(c, size);
+}
+
+struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
+				    u64 mem_limit, u64 hold_limit_ns)
+{
+	struct kmd_capture *c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+
+	if (!c)
+		return NULL;
+	c->target = *t;
+	c->opts = opts;
+	c->mem_limit = mem_limit;
+	c->hold_limit_ns = hold_limit_ns;
+	c->fz = kmd_freeze_new(c);
+	if (!c->fz) {
+		kfree(c);
+		return NULL;
+	}
+	return c;
+}
+
+void kmd_capture_cancel(struct kmd_capture *c)
+{
+	atomic_set(&c->cancel, 1);
+}
+
+/* Scheduler facts of one thread, as /proc/<pid>/task/<tid>/stat has them. */
+static void kmd_thread_sched(struct kmd_capture *c, struct kmd_thread *th)
+{
+	struct task_struct *t = th->task;
+	u64 ut, st;
+
+	th->tid = task_pid_nr_ns(t, c->target.ns);
+	get_task_comm(th->comm, t);
+	th->state = kmd_task_state(t);
+	if (thread_group_leader(t))
+		th->flags |= KMDUMP_THREAD_FLAGS_LEADER;
+	task_cputime_adjusted(t, &ut, &st);
+	th->utime_ns = ut;
+	th->stime_ns = st;
+	th->start_boottime_ns = t->start_boottime;
+	th->on_cpu = task_cpu(t);
+	th->prio = t->prio - MAX_RT_PRIO;
+	th->nice = task_nice(t);
+	th->nvcsw = t->nvcsw;
+	th->nivcsw = t->nivcsw;
+}
+
+/* Registers: the thread's own copy if it parked, else read from outside. */
+static int kmd_thread_regs(struct kmd_capture *c, struct kmd_thread *th)
+{
+	struct kmd_regbufs rb;
+	int err;
+
+	if (kmd_park_take_regs(th->park, &rb)) {
+		kmd_regs_fill_thread(th, th->task, &rb, false);
+		return 0;
+	}
+	if (th->status != KMDUMP_THREAD_FREEZE_BLOCKED)
+		return 0;
+	err = kmd_regbufs_alloc(c, th->task, &rb);
+	if (err)
+		return err;
+	kmd_regs_read(th->task, &rb);
+	kmd_regs_fill_thread(th, th->task, &rb, true);
+	return 0;
+}
+
+static int kmd_threads_capture(struct kmd_capture *c)
+{
+	struct kmd_thread *th;
+	u32 i;
+	int err;
+
+	for (i = 0; i < c->snap.nr_threads; i++) {
+		th = &c->snap.threads[i];
+		if (kmd_cancelled(c))
+			return -ECANCELED;
+		kmd_thread_sched(c, th);
+		err = kmd_thread_regs(c, th);
+		if (err)
+			return err;
+		if ((c->opts & KMD_CAP_KSTACKS) && th->status == KMDUMP_THREAD_FREEZE_BLOCKED) {
+			err = kmd_kstack_capture(c, th);
+			if (err)
+				return err;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+int kmd_capture_snapshot(struct kmd_capture *c)
+{
+	struct task_struct *leader;
+	struct mm_struct *mm = c->target.mm;
+	int err;
+
+	if (c->have_snap)
+		return -EBUSY;
+	if (!kmd_freeze_started(c->fz) || !c->snap.nr_threads)
+		return -EINVAL;	/* kmd_capture_freeze() first */
+	leader = get_pid_task(c->target.pid, PIDTYPE_TGID);
+	if (!leader)
+		return -ESRCH;
+	if (!mmget_not_zero(mm)) {
+		put_task_struct(leader);
+		return -ESRCH;
+	}
+	err = kmd_threads_capture(c);
+	if (!err)
+		err = kmd_vmas_capture(c, mm);
+	if (!err) {
+		kmd_threads_stack_bounds(&c->snap);
+		err = kmd_modules_capture(c, mm);
+	}
+	if (!err)
+		err = kmd_procinfo_capture(c, leader, mm);
+	mmput(mm);
+	put_task_struct(leader);
+	if (!err)
+		c->have_snap = true;
+	return err;
+}
+
+static void kmd_thread_free(struct kmd_capture *c, struct kmd_thread *th)
+{
+	kmd_park_release(c, th->park);
+	kmd_free(c, th->gpregs, th->gpregs_len);
+	kmd_free(c, th->fpregs, th->fpregs_len);
+	kmd_free(c, th->xstate, th->xstate_len);
+	kmd_free(c, th->kstack, th->kstack_len);
+	if (th->task)
+		put_task_struct(th->task);
+}
+
+void kmd_capture_free(struct kmd_capture *c)
+{
+	struct kmd_snapshot *s;
+	u32 i;
+
+	if (!c)
+		return;
+	s = &c->snap;
+	kmd_capture_thaw(c);
+	for (i = 0; i < s->nr_threads; i++)
+		kmd_thread_free(c, &s->threads[i]);
+	kmd_free(c, s->threads, (size_t)c->threads_cap * sizeof(*s->threads));
+	kmd_free(c, s->modules, (size_t)c->modules_cap * sizeof(*s->modules));
+	kmd_vmas_free(c);
+	kmd_procinfo_free(c);
+	WARN_ON_ONCE(atomic64_read(&c->mem_used));
+	kmd_freeze_put(c->fz);
+	kfree(c);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Engine-internal interface between the capture engine files (freeze, regs,
+ * procinfo, vma, modules, kstack). The session layer uses capture.h only.
+ */
+#ifndef KMDUMP_ENGINE_H
+#define KMDUMP_ENGINE_H
+
+#include "capture.h"
+
+/* Register buffers one thread fills for itself (parked) or that the worker
+ * fills from outside (blocked). Sizes come from the thread's regset view.
+ */
+struct kmd_regbufs {
+	void *gp, *fp, *xs;
+	u32 gp_len, fp_len, xs_len;	/* buffer sizes */
+	u32 flags;			/* enum kmdump_thread_flags */
+	u64 debugreg[8];
+};
+
+struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c);
+void kmd_freeze_put(struct kmd_freeze *fz);
+bool kmd_freeze_started(const struct kmd_freeze *fz);
+
+/* regs.c */
+int kmd_regbufs_alloc(struct kmd_capture *c, struct task_struct *t,
+		      struct kmd_regbufs *rb);
+void kmd_regbufs_free(struct kmd_capture *c, struct kmd_regbufs *rb);
+void kmd_regs_read(struct task_struct *t, struct kmd_regbufs *rb);
+void kmd_regs_read_debug(struct kmd_regbufs *rb);
+void kmd_regs_fill_thread(struct kmd_thread *th, struct task_struct *t,
+			  const struct kmd_regbufs *rb, bool blocked);
+
+/* Take over the registers a parked thread saved (NULL if it did not park). */
+bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb);
+void kmd_park_release(struct kmd_capture *c, struct kmd_park *p);
+
+/* memread.c, vma.c: pure helpers over VMA flags and arrays (KUnit-tested) */
+int kmd_vma_refusal(unsigned long vm_flags);
+u32 kmd_vma_flags(unsigned long vm_flags);
+u32 kmd_vma_skip_reason(unsigned long vm_flags);
+int kmd_vma_find(const struct kmd_vma *v, u32 n, u64 addr);
+int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c);
+
+/* modules.c: merge a sorted VMA array into modules (pure, KUnit-tested) */
+int kmd_modules_merge(const struct kmd_vma *v, u32 n, struct kmd_module *out,
+		      u32 max);
+
+/* buildid.c: GNU build id from an ELF image read through @rd (pure) */
+typedef int (*kmd_img_read_fn)(void *ctx, u64 off, void *buf, u32 len);
+int kmd_buildid_parse(kmd_img_read_fn rd, void *ctx, u64 img_size, u8 *id,
+		      u32 *id_len);
+int kmd_note_find_build_id(const void *notes, size_t len, u32 align, u8 *id,
+			   u32 max);
+
+/* procinfo.c, vma.c, modules.c, kstack.c */
+int kmd_procinfo_capture(struct kmd_capture *c, struct task_struct *leader,
+			 struct mm_struct *mm);
+void kmd_procinfo_free(struct kmd_capture *c);
+int kmd_vmas_capture(struct kmd_capture *c, struct mm_struct *mm);
+void kmd_vmas_free(struct kmd_capture *c);
+void kmd_threads_stack_bounds(struct kmd_snapshot *s);
+int kmd_modules_capture(struct kmd_capture *c, struct mm_struct *mm);
+int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th);
+int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used);
+u32 kmd_task_state(struct task_struct *t);
+
+#endif /* KMDUMP_ENGINE_H */

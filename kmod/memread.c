@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading target memory.
+ *
+ * Reads go through the authorised mm itself (never through a task, so an exec
+ * cannot redirect them to another image), page by page with
+ * get_user_pages_remote(FOLL_FORCE), the way /proc/<pid>/mem and core dumps
+ * read. Areas the kernel's own core dump skips are refused without touching
+ * them (fs/coredump.c vma_dump_size): VM_IO/VM_PFNMAP (GUP cannot read
+ * them), VM_DONTDUMP, and userfaultfd-armed areas, whose fault handler may be
+ * a thread we hold parked (a read there would deadlock).
+ *
+ * Every wait is bounded: the mmap lock is taken with trylock polling up to
+ * KMD_LOCK_WAIT_NS (a blocked target thread may hold it for write), and the
+ * lock is held for at most one burst of KMD_BURST_PAGES pages. Before each
+ * burst the engine re-checks cancellation and that the target still runs on
+ * the authorised mm. Output is written with kernel_write() only after the
+ * mmap lock is dropped.
+ *
+ * Lock order: mmap_lock (read) alone; no other lock is taken while it is held
+ * except the page table locks GUP takes inside.
+ */
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/userfaultfd_k.h>
+#include <linux/fs.h>
+#include <linux/delay.h>
+#include <linux/timekeeping.h>
+#include "engine.h"
+#include "compat.h"
+
+#define KMD_BURST_PAGES		16
+#define KMD_BURST_BYTES		(KMD_BURST_PAGES * PAGE_SIZE)
+#define KMD_LOCK_WAIT_NS	(2ULL * NSEC_PER_SEC)
+#define KMD_BUF_READ_MAX	SZ_1M
+
+struct kmd_reader {
+	struct kmd_capture *c;
+	struct mm_struct *mm;		/* mmget held */
+	struct task_struct *leader;	/* ref held */
+	u8 *bounce;			/* KMD_BURST_BYTES, charged */
+	int st[KMD_BURST_PAGES];	/* per-page result of the last burst */
+};
+
+/* Why the bytes of an area with these flags are not read (0: readable). */
+int kmd_vma_refusal(unsigned long vm_flags)
+{
+	if (vm_flags & (VM_IO | VM_PFNMAP))
+		return -EIO;
+	if (vm_flags & VM_DONTDUMP)
+		return -EPERM;
+	if (vm_flags & __VM_UFFD_FLAGS)
+		return -EDEADLK;
+	if (!(vm_flags & VM_MAYREAD))
+		return -EFAULT;
+	return 0;
+}
+
+/* Does some thread of the target still run on the authorised mm? */
+static bool kmd_mm_is_target(struct kmd_reader *r)
+{
+	struct task_struct *t;
+	bool found = false;
+
+	rcu_read_lock();
+	for_each_thread(r->leader, t) {
+		if (READ_ONCE(t->mm) == r->mm) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+static int kmd_reader_init(struct kmd_reader *r, struct kmd_capture *c)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	if (kmd_cancelled(c))
+		return -ECANCELED;
+	r->leader = get_pid_task(c->target.pid, PIDTYPE_TGID);
+	if (!r->leader)
+		return -ESRCH;
+	if (!mmget_not_zero(c->target.mm)) {
+		put_task_struct(r->leader);
+		return -ESRCH;
+	}
+	r->mm = c->target.mm;
+	r->bounce = kmd_alloc(c, KMD_BURST_BYTES);
+	if (!r->bounce) {
+		mmput(r->mm);
+		put_task_struct(r->leader);
+		return -EDQUOT;
+	}
+	return 0;
+}
+
+static void kmd_reader_fini(struct kmd_reader *r)
+{
+	kmd_free(r->c, r->bounce, KMD_BURST_BYTES);
+	mmput(r->mm);
+	put_task_struct(r->leader);
+}
+
+int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c)
+{
+	u64 deadline = ktime_get_ns() + KMD_LOCK_WAIT_NS;
+
+	while (!mmap_read_trylock(mm)) {
+		if (kmd_cancelled(c))
+			return -ECANCELED;
+		if (ktime_get_ns() >= deadline)
+			return -ETIMEDOUT;
+		usleep_range(500, 2000);
+	}
+	return 0;
+}
+
+static int kmd_read_page_locked(struct mm_struct *mm, u64 addr, void *dst,
+				size_t len)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct page *page;
+	void *src;
+	int err;
+
+	if (!vma)
+		return -EFAULT;
+	err = kmd_vma_refusal(vma->vm_flags);
+	if (err)
+		return err;
+	if (kmd_gup_remote_one(mm, addr & PAGE_MASK, FOLL_FORCE, &page) != 1)
+		return -EFAULT;
+	src = kmap_local_page(page);
+	memcpy(dst, src + offset_in_page(addr), len);
+	kunmap_local(src);
+	put_page(page);
+	return 0;
+}
+
+/*
+ * Read [addr, addr + len) (len <= KMD_BURST_BYTES) into r->bounce, offset
+ * by addr's offset in its first page. r->st[i] is the result for page i.
+ */
+static int kmd_read_burst(struct kmd_reader *r, u64 addr, u32 len)
+{
+	u64 end = addr + len, a, n;
+	u32 i = 0;
+	int err;
+
+	if (kmd_cancelled(r->c))
+		return -ECANCELED;
+	if (!kmd_mm_is_target(r))
+		return -ESRCH;
+	err = kmd_mmap_lock_bounded(r->mm, r->c);
+	for (a = addr; a < end; a = (a & PAGE_MASK) + PAGE_SIZE, i++) {
+		n = min_t(u64, end, (a & PAGE_MASK) + PAGE_SIZE) - a;
+		r->st[i] = err ? err :
+			kmd_read_page_locked(r->mm, a, r->bounce + (a - addr), n);
+	}
+	if (!err)
+		mmap_read_unlock(r->mm);
+	return 0;
+}
+
+/* A failed extent waiting to be merged with its neighbours. */
+struct kmd_fail_run {
+	u64 addr, len;
+	int reason;
+};
+
+static void kmd_fail_flush(struct kmd_fail_run *f, kmd_read_fail_fn fn, void *arg,
+			   u32 idx)
+{
+	if (f->len && fn)
+		fn(arg, idx, f->addr, f->len, f->reason);
+	f->len = 0;
+}
+
+static void kmd_fail_add(struct kmd_fail_run *f, kmd_read_fail_fn fn, void *arg,
+			 u32 idx, u64 addr, u64 len, int reason)
+{
+	if (f->len && (f->addr + f->len != addr || f->reason != reason))
+		kmd_fail_flush(f, fn, arg, idx);
+	if (!f->len) {
+		f->addr = addr;
+		f->reason = reason;
+	}
+	f->len += len;
+}
+
+static int kmd_write_all(struct file *out, const void *buf, size_t len, loff_t pos)
+{
+	ssize_t w;
+
+	while (len) {
+		w = kernel_write(out, buf, len, &pos);
+		if (w < 0)
+			return w;
+		if (!w)
+			return -EIO;
+		buf += w;
+		len -= w;
+	}
+	return 0;
+}
+
+static bool kmd_range_valid(const struct kmd_mem_range *rg)
+{
+	u64 end;
+
+	if (!rg->len || rg->len > KMD_MEM_RANGE_MAX)
+		return false;
+	if (check_add_overflow(rg->addr, rg->len, &end) || end > TASK_SIZE_MAX)
+		return false;
+	if (check_add_overflow(rg->file_off, rg->len, &end) || end > (u64)MAX_LFS_FILESIZE)
+		return false;
+	return true;
+}
+
+/* Read one range into @out; updates rg->status and rg->bytes_read. */
+static int kmd_read_range_to_file(struct kmd_reader *r, struct kmd_mem_range *rg,
+				  u32 idx, struct file *out,
+				  kmd_read_fail_fn fail, void *arg)
+{
+	struct kmd_fail_run f = {};
+	u64 pos = rg->addr, end = rg->addr + rg->len, burst_end, a, n, ok_start;
+	u32 i;
+	int err = 0, first_fail = 0;
+
+	while (pos < end) {
+		burst_end = min_t(u64, end, (pos & PAGE_MASK) + KMD_BURST_BYTES);
+		err = kmd_read_burst(r, pos, burst_end - pos);
+		if (err)
+			break;
+		ok_start = pos;
+		for (a = pos, i = 0; a < burst_end; a = (a & PAGE_MASK) + PAGE_SIZE, i++) {
+			n = min_t(u64, burst_end, (a & PAGE_MASK) + PAGE_SIZE) - a;
+			if (!r->st[i])
+				continue;
+			if (a > ok_start) {
+				err = kmd_write_all(out, r->bounce + (ok_start - pos),
+						    a - ok_start,
+						    rg->file_off + (ok_start - rg->addr));
+				if (err)
+					goto out;
+				rg->bytes_read += a - ok_start;
+			}
+			kmd_fail_add(&f, fail, arg, idx, a, n, r->st[i]);
+			if (!first_fail)
+				first_fail = r->st[i];
+			ok_start = a + n;
+		}
+		if (burst_end > ok_start) {
+			err = kmd_write_all(out, r->bounce + (ok_start - pos),
+					    burst_end - ok_start,
+					    rg->file_off + (ok_start - rg->addr));
+			if (err)
+				goto out;
+			rg->bytes_read += burst_end - ok_start;
+			kmd_fail_flush(&f, fail, arg, idx);
+		}
+		pos = burst_end;
+		cond_resched();
+	}
+out:
+	kmd_fail_flush(&f, fail, arg, idx);
+	rg->status = err ? err : first_fail;
+	return err;
+}
+
+int kmd_mem_read_to_file(struct kmd_capture *c, struct kmd_mem_range *ranges,
+			 u32 nr, struct file *out, kmd_read_fail_fn fail,
+			 void *arg)
+{
+	struct kmd_reader r;
+	u32 i;
+	int err;
+
+	if (!out || !(out->f_mode & FMODE_WRITE) ||
+	    !S_ISREG(file_inode(out)->i_mode))
+		return -EBADF;
+	for (i = 0; i < nr; i++) {
+		ranges[i].status = -ECANCELED;
+		ranges[i].bytes_read = 0;
+	}
+	err = kmd_reader_init(&r, c);
+	if (err)
+		return err;
+	for (i = 0; i < nr; i++) {
+		if (!kmd_range_valid(&ranges[i])) {
+			ranges[i].status = -EINVAL;
+			continue;
+		}
+		err = kmd_read_range_to_file(&r, &ranges[i], i, out, fail, arg);
+		if (err)
+			break;
+	}
+	kmd_reader_fini(&r);
+	return err;
+}
+
+long kmd_mem_read_buf(struct kmd_capture *c, u64 addr, void *buf, u32 len,
+		      kmd_read_fail_fn fail, void *arg)
+{
+	struct kmd_fail_run f = {};
+	struct kmd_reader r;
+	u64 pos = addr, end, burst_end, a, n;
+	long got = 0;
+	u32 i;
+	int err;
+
+	if (!len || len > KMD_BUF_READ_MAX ||
+	    check_add_overflow(addr, (u64)len, &end) || end > TASK_SIZE_MAX)
+		return -EINVAL;
+	err = kmd_reader_init(&r, c);
+	if (err)
+		return err;
+	while (pos < end) {
+		burst_end = min_t(u64, end, (pos & PAGE_MASK) + KMD_BURST_BYTES);
+		err = kmd_read_burst(&r, pos, burst_end - pos);
+		if (err)
+			break;
+		for (a = pos, i = 0; a < burst_end; a = (a & PAGE_MASK) + PAGE_SIZE, i++) {
+			n = min_t(u64, burst_end, (a & PAGE_MASK) + PAGE_SIZE) - a;
+			if (r.st[i]) {
+				memset(buf + (a - addr), 0, n);
+				kmd_fail_add(&f, fail, arg, 0, a, n, r.st[i]);
+			} else {
+				memcpy(buf + (a - addr), r.bounce + (a - pos), n);
+				got += n;
+			}
+		}
+		pos = burst_end;
+	}
+	kmd_fail_flush(&f, fail, arg, 0);
+	kmd_reader_fini(&r);
+	return err ? err : got;
+}
