@@ -1,0 +1,554 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The callback sequence. Each step below is one numbered step of "The callback
+ * stream" in <kmdump/kmdump.h>; keep the two in the same order.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "engine.h"
+
+#define HR_CANCELLED ((HRESULT)KMDUMP_E_CANCELLED)
+
+HRESULT eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (FAILED(e->err))
+		return e->err; /* keep the first cause */
+	e->err = hr;
+	if (e->res) {
+		va_start(ap, fmt);
+		vsnprintf(e->res->message, sizeof(e->res->message), fmt, ap);
+		va_end(ap);
+	}
+	return hr;
+}
+
+BOOL eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
+		  MINIDUMP_CALLBACK_OUTPUT *out)
+{
+	if (!e->a->callback)
+		return FALSE;
+	in->ProcessId = e->a->pid;
+	in->ProcessHandle = e->a->pidfd;
+	in->CallbackType = type;
+	return e->a->callback(e->a->callback_param, in, out);
+}
+
+/* Module status events arrive while the engine waits on the module. */
+static void eng_on_status(void *arg, HRESULT status)
+{
+	struct eng *e = arg;
+	MINIDUMP_CALLBACK_INPUT in = { 0 };
+	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+
+	in.Status = status;
+	eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
+}
+
+HRESULT eng_poll_cancel(struct eng *e)
+{
+	MINIDUMP_CALLBACK_INPUT in = { 0 };
+	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+
+	if (!e->polling)
+		return S_OK;
+	out.CheckCancel = TRUE;
+	out.Cancel = FALSE;
+	if (!eng_callback(e, CancelCallback, &in, &out))
+		return S_OK;
+	if (out.Cancel)
+		return eng_fail(e, HR_CANCELLED, "the dump was cancelled by the callback");
+	if (!out.CheckCancel)
+		e->polling = false;
+	return S_OK;
+}
+
+/* Steps 1-5: snapshot, VM and I/O negotiation, secondary flags, first cancel poll. */
+static HRESULT step_negotiate(struct eng *e)
+{
+	MINIDUMP_CALLBACK_INPUT in = { 0 };
+	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+
+	out.Status = E_NOTIMPL;
+	eng_callback(e, IsProcessSnapshotCallback, &in, &out);
+
+	memset(&out, 0, sizeof(out));
+	out.Status = E_NOTIMPL;
+	e->vm_on = eng_callback(e, VmStartCallback, &in, &out) && out.Status == S_FALSE;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.Io.Handle = e->a->fd;
+	out.Status = E_NOTIMPL;
+	e->io_redirect = eng_callback(e, IoStartCallback, &in, &out) && out.Status == S_FALSE;
+
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	if (eng_callback(e, SecondaryFlagsCallback, &in, &out))
+		e->secondary = out.SecondaryFlags;
+	if (e->secondary & ~(uint32_t)MiniSecondaryValidFlags)
+		return eng_fail(e, E_INVALIDARG,
+				"SecondaryFlagsCallback returned 0x%x; only MiniSecondaryWithoutPowerInfo (0x1) is defined",
+				e->secondary);
+	if (!e->io_redirect) {
+		e->base = lseek(e->a->fd, 0, SEEK_CUR);
+		if (e->base < 0)
+			return eng_fail(e, (HRESULT)KMDUMP_E_SEEK,
+					"the output descriptor %d cannot be written at an offset: give a regular file, or redirect I/O with IoStartCallback",
+					e->a->fd);
+	}
+	e->polling = true;
+	return eng_poll_cancel(e);
+}
+
+/* Step 6: IncludeThreadCallback per thread. */
+static HRESULT step_include_threads(struct eng *e)
+{
+	uint32_t defaults = policy_thread_flags(e->a->dump_type);
+	size_t i;
+
+	for (i = 0; i < e->nthreads; i++) {
+		MINIDUMP_CALLBACK_INPUT in = { 0 };
+		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+		struct eng_thread *t = &e->threads[i];
+
+		if (FAILED(eng_poll_cancel(e)))
+			return e->err;
+		t->src = &e->sthreads[i];
+		t->flags = defaults;
+		in.IncludeThread.ThreadId = t->src->tid;
+		out.ThreadWriteFlags = defaults;
+		if (e->a->callback && !eng_callback(e, IncludeThreadCallback, &in, &out))
+			t->excluded = true;
+		else if (e->a->callback)
+			t->flags &= out.ThreadWriteFlags;
+		if (!(t->flags & ThreadWriteThread))
+			t->excluded = true;
+	}
+	return S_OK;
+}
+
+/* Step 7: IncludeModuleCallback per module. */
+static HRESULT step_include_modules(struct eng *e)
+{
+	uint32_t defaults = policy_module_flags(e->a->dump_type);
+	size_t i;
+
+	for (i = 0; i < e->nmodules; i++) {
+		MINIDUMP_CALLBACK_INPUT in = { 0 };
+		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+		struct eng_module *m = &e->modules[i];
+
+		if (FAILED(eng_poll_cancel(e)))
+			return e->err;
+		m->src = &e->smodules[i];
+		m->flags = defaults;
+		in.IncludeModule.BaseOfImage = m->src->base;
+		out.ModuleWriteFlags = defaults;
+		if (e->a->callback && !eng_callback(e, IncludeModuleCallback, &in, &out))
+			m->excluded = true;
+		else if (e->a->callback)
+			m->flags &= out.ModuleWriteFlags;
+		if (!(m->flags & ModuleWriteModule))
+			m->excluded = true;
+	}
+	return S_OK;
+}
+
+/* The stack range of a thread: sp & ~page up to the limit, clipped to its mapping. */
+static void thread_stack_range(struct eng *e, struct eng_thread *t)
+{
+	uint64_t limit = e->a->stack_limit ? e->a->stack_limit : KMD_DEFAULT_STACK;
+	uint64_t sp = t->src->regs.rsp;
+	const struct kmd_src_vma *v = vma_find(e, sp);
+	uint64_t hi_bound;
+
+	t->stack_lo = t->stack_hi = 0;
+	if (!(t->src->facts & KMD_SRC_T_REGS))
+		return;
+	if ((t->src->facts & KMD_SRC_T_STACK) && sp >= t->src->stack_start &&
+	    sp < t->src->stack_end)
+		hi_bound = t->src->stack_end;
+	else if (v && !(v->flags & KMD_SRC_V_NOREAD))
+		hi_bound = v->end;
+	else
+		return; /* sp points nowhere readable: no stack to write */
+	t->stack_lo = sp & ~(KMD_PAGE - 1);
+	if (v && t->stack_lo < v->start)
+		t->stack_lo = v->start;
+	t->stack_hi = t->stack_lo + limit < hi_bound ? t->stack_lo + limit : hi_bound;
+}
+
+static HRESULT thread_read_stack(struct eng *e, struct eng_thread *t)
+{
+	size_t len = t->stack_hi - t->stack_lo, done = 0;
+	HRESULT hr;
+
+	if (!len || !(t->flags & ThreadWriteStack))
+		return S_OK;
+	t->stack = malloc(len);
+	if (!t->stack)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory reading a stack");
+	hr = mem_read(e, t->stack_lo, t->stack, len, &done);
+	if (FAILED(hr))
+		return eng_fail(e, hr,
+				"the stack of thread %u at 0x%llx could not be read (%zu of %zu bytes)",
+				t->src->tid, (unsigned long long)t->stack_lo, done, len);
+	return S_OK;
+}
+
+/* Step 8: ThreadCallback / ThreadExCallback per included thread, then its stack. */
+static HRESULT step_threads(struct eng *e)
+{
+	bool ex = e->a->dump_type & MiniDumpWithProcessThreadData;
+	MINIDUMP_CALLBACK_INPUT *in = aligned_alloc(16, sizeof(*in));
+	size_t i;
+
+	if (!in)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
+		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+		struct eng_thread *t = &e->threads[i];
+
+		if (t->excluded)
+			continue;
+		if (FAILED(eng_poll_cancel(e)))
+			break;
+		t->ctx = aligned_alloc(16, sizeof(CONTEXT));
+		if (!t->ctx) {
+			eng_fail(e, E_OUTOFMEMORY, "out of memory");
+			break;
+		}
+		context_from_regs(t->ctx, t->src);
+		thread_stack_range(e, t);
+		t->teb = t->src->regs.fs_base;
+		memset(in, 0, sizeof(*in));
+		/* Thread and ThreadEx share their leading members */
+		in->ThreadEx.ThreadId = t->src->tid;
+		in->ThreadEx.Context = *t->ctx;
+		in->ThreadEx.SizeOfContext = sizeof(CONTEXT);
+		in->ThreadEx.StackBase = t->stack_lo;
+		in->ThreadEx.StackEnd = t->stack_hi;
+		if (ex && t->teb) {
+			in->ThreadEx.BackingStoreBase = t->teb - KMD_PAGE;
+			in->ThreadEx.BackingStoreEnd = t->teb + KMD_PAGE;
+		}
+		out.ThreadWriteFlags = t->flags;
+		if (e->a->callback) {
+			if (!eng_callback(e, ex ? ThreadExCallback : ThreadCallback, in, &out))
+				t->excluded = true;
+			else
+				t->flags &= out.ThreadWriteFlags;
+		}
+		if (!(t->flags & ThreadWriteThread))
+			t->excluded = true;
+		if (!t->excluded)
+			thread_read_stack(e, t);
+	}
+	free(in);
+	return e->err;
+}
+
+static void module_describe(struct eng_module *m, bool strip_dirs)
+{
+	const char *path = m->src->path ? m->src->path : "";
+	const char *slash = strrchr(path, '/');
+
+	if (strip_dirs && slash)
+		path = slash + 1;
+	utf8_to_utf16(path, &m->wpath, &m->wpath_units);
+	m->cv_len = 0;
+	if (m->src->build_id_len) {
+		uint32_t sig = KMDUMP_CV_SIGNATURE_ELF;
+
+		memcpy(m->cv, &sig, 4);
+		memcpy(m->cv + 4, m->src->build_id, m->src->build_id_len);
+		m->cv_len = 4 + m->src->build_id_len;
+	}
+}
+
+/* Step 9: ModuleCallback per included module. */
+static HRESULT step_modules(struct eng *e)
+{
+	bool strip = e->a->dump_type & MiniDumpFilterModulePaths;
+	size_t i;
+
+	for (i = 0; i < e->nmodules; i++) {
+		MINIDUMP_CALLBACK_INPUT in = { 0 };
+		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+		struct eng_module *m = &e->modules[i];
+
+		if (m->excluded)
+			continue;
+		if ((e->a->dump_type & MiniDumpScanMemory) && !m->referenced) {
+			/* nothing on any stack points into it */
+			m->flags &= ~(uint32_t)ModuleReferencedByMemory;
+			m->excluded = true;
+			continue;
+		}
+		if (FAILED(eng_poll_cancel(e)))
+			return e->err;
+		module_describe(m, strip);
+		if (!m->wpath)
+			return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		in.Module.FullPath = m->wpath;
+		in.Module.BaseOfImage = m->src->base;
+		in.Module.SizeOfImage = (ULONG)m->src->size;
+		in.Module.CvRecord = m->cv_len ? m->cv : NULL;
+		in.Module.SizeOfCvRecord = m->cv_len;
+		out.ModuleWriteFlags = m->flags;
+		if (e->a->callback) {
+			if (!eng_callback(e, ModuleCallback, &in, &out))
+				m->excluded = true;
+			else
+				m->flags &= out.ModuleWriteFlags;
+		}
+		if (!(m->flags & ModuleWriteModule))
+			m->excluded = true;
+		if (!(m->flags & ModuleWriteCvRecord))
+			m->cv_len = 0;
+	}
+	return S_OK;
+}
+
+/* ScanMemory: which modules do stack words point into? */
+static void scan_stacks(struct eng *e)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < e->nthreads; i++) {
+		struct eng_thread *t = &e->threads[i];
+		uint64_t n = t->stack ? (t->stack_hi - t->stack_lo) / 8 : 0;
+
+		for (k = 0; k < n; k++) {
+			uint64_t w;
+
+			memcpy(&w, t->stack + k * 8, 8);
+			for (j = 0; j < e->nmodules; j++) {
+				const struct kmd_src_module *m = e->modules[j].src;
+
+				if (w >= m->base && w - m->base < m->size)
+					e->modules[j].referenced = true;
+			}
+		}
+		/* the instruction pointer references its module too */
+		for (j = 0; j < e->nmodules && !t->excluded && t->ctx; j++) {
+			const struct kmd_src_module *m = e->modules[j].src;
+
+			if (t->ctx->Rip >= m->base && t->ctx->Rip - m->base < m->size)
+				e->modules[j].referenced = true;
+		}
+	}
+}
+
+/* Steps 10 and 11: the Memory and RemoveMemory loops. */
+static HRESULT step_memory_loops(struct eng *e)
+{
+	ULONG types[2] = { MemoryCallback, RemoveMemoryCallback };
+	int pass;
+
+	if ((e->a->dump_type & MiniDumpWithFullMemory) || !e->a->callback)
+		return S_OK;
+	for (pass = 0; pass < 2; pass++) {
+		for (;;) {
+			MINIDUMP_CALLBACK_INPUT in = { 0 };
+			MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+			uint64_t lo, hi;
+			int rc;
+
+			if (FAILED(eng_poll_cancel(e)))
+				return e->err;
+			if (!eng_callback(e, types[pass], &in, &out) || !out.MemorySize)
+				break;
+			lo = out.MemoryBase;
+			hi = lo + out.MemorySize;
+			if (hi < lo)
+				return eng_fail(e, E_INVALIDARG,
+						"%s returned a range that wraps around (0x%llx + 0x%x)",
+						pass ? "RemoveMemoryCallback" : "MemoryCallback",
+						(unsigned long long)lo, out.MemorySize);
+			rc = pass ? ranges_remove(&e->blocks, lo, hi) : ranges_add(&e->blocks, lo, hi);
+			if (rc)
+				return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		}
+	}
+	return S_OK;
+}
+
+/* Steps 16-17: kernel minidump on request, with its status. */
+static void step_kernel_dump(struct eng *e)
+{
+	MINIDUMP_CALLBACK_INPUT in = { 0 };
+	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
+	HRESULT hr;
+
+	out.Handle = INVALID_HANDLE_VALUE;
+	if (!eng_callback(e, WriteKernelMinidumpCallback, &in, &out) ||
+	    out.Handle == INVALID_HANDLE_VALUE)
+		return;
+	if (out.Handle < 0 || out.Handle > INT32_MAX)
+		hr = E_HANDLE;
+	else
+		hr = e->src->ops->kernel_dump(e->src->ctx, (int)out.Handle);
+	e->res->kernel_dump_status = hr;
+	in.Status = hr;
+	memset(&out, 0, sizeof(out));
+	eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
+}
+
+static HRESULT load_process(struct eng *e)
+{
+	const struct kmd_source_ops *ops = e->src->ops;
+	uint32_t cap = KMD_CAPTURE_DEBUGREGS;
+	HRESULT hr;
+
+	if (e->a->flags & KMDUMP_FLAG_ENVIRONMENT)
+		cap |= KMD_CAPTURE_ENVIRON;
+	if (!(e->a->dump_type & MiniDumpWithoutAuxiliaryState))
+		cap |= KMD_CAPTURE_KSTACKS;
+	hr = ops->capture(e->src->ctx, cap);
+	if (FAILED(hr))
+		return eng_fail(e, hr, "capturing process %u failed: %s", e->a->pid,
+				kmdump_strerror(hr));
+	if (FAILED(hr = ops->process(e->src->ctx, &e->proc)) ||
+	    FAILED(hr = ops->threads(e->src->ctx, &e->sthreads, &e->nthreads)) ||
+	    FAILED(hr = ops->vmas(e->src->ctx, &e->vmas, &e->nvmas)) ||
+	    FAILED(hr = ops->modules(e->src->ctx, &e->smodules, &e->nmodules)))
+		return eng_fail(e, hr, "reading the capture of process %u failed: %s",
+				e->a->pid, kmdump_strerror(hr));
+	e->threads = calloc(e->nthreads + 1, sizeof(*e->threads));
+	e->modules = calloc(e->nmodules + 1, sizeof(*e->modules));
+	if (!e->threads || !e->modules)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	return S_OK;
+}
+
+static HRESULT check_args(struct eng *e)
+{
+	const struct kmd_dump_args *a = e->a;
+	uint32_t i, j;
+
+	if (!a->pid)
+		return eng_fail(e, E_INVALIDARG, "no process id given");
+	if (a->fd < 0 && !a->callback)
+		return eng_fail(e, E_HANDLE, "no output: the descriptor is %d", a->fd);
+	if (a->user_stream_count && !a->user_streams)
+		return eng_fail(e, E_INVALIDARG, "user_stream_count is %u but no streams given",
+				a->user_stream_count);
+	if (a->user_stream_count > KMD_MAX_DIRECTORY - 24)
+		return eng_fail(e, E_INVALIDARG, "too many user streams (%u, at most %u)",
+				a->user_stream_count, KMD_MAX_DIRECTORY - 24);
+	for (i = 0; i < a->user_stream_count; i++) {
+		const MINIDUMP_USER_STREAM *s = &a->user_streams[i];
+
+		if (s->Type <= LastReservedStream || (s->Type & 0xFFFF0000u) == 0x47670000u ||
+		    s->Type == KMDUMP_STREAM_THREAD_KSTACKS)
+			return eng_fail(e, E_INVALIDARG,
+					"user stream %u has type 0x%x: user streams need a type above 0xFFFF that the library does not write itself",
+					i, s->Type);
+		if (s->BufferSize && !s->Buffer)
+			return eng_fail(e, E_INVALIDARG, "user stream %u has no buffer", i);
+		for (j = 0; j < i; j++)
+			if (a->user_streams[j].Type == s->Type)
+				return eng_fail(e, E_INVALIDARG,
+						"user stream type 0x%x appears twice; each stream type may appear once",
+						s->Type);
+	}
+	return policy_check_type(e);
+}
+
+static HRESULT check_exception_thread(struct eng *e)
+{
+	uint32_t tid = 0;
+	size_t i;
+
+	if (e->a->exception)
+		tid = e->a->exception->thread_id;
+	else if (e->a->win_exception)
+		tid = e->a->win_exception->ThreadId;
+	else
+		return S_OK;
+	for (i = 0; i < e->nthreads; i++)
+		if (e->sthreads[i].tid == tid)
+			return S_OK;
+	return eng_fail(e, E_INVALIDARG,
+			"the exception names thread %u, which is not a thread of process %u",
+			tid, e->a->pid);
+}
+
+/* Steps 12-15: the file. Metadata first, then memory, thaw, then the tables. */
+static HRESULT write_dump(struct eng *e)
+{
+	if (FAILED(streams_write_metadata(e)) || FAILED(streams_write_memory_list(e)) ||
+	    FAILED(streams_write_thread_list(e)) || FAILED(streams_write_memory64(e)))
+		return e->err;
+	e->src->ops->thaw(e->src->ctx);
+	if (FAILED(streams_write_directory(e)) || FAILED(sink_finish(e)))
+		return e->err;
+	return S_OK;
+}
+
+static void eng_free(struct eng *e)
+{
+	size_t i;
+
+	for (i = 0; e->threads && i < e->nthreads; i++) {
+		free(e->threads[i].ctx);
+		free(e->threads[i].stack);
+	}
+	for (i = 0; e->modules && i < e->nmodules; i++)
+		free(e->modules[i].wpath);
+	free(e->threads);
+	free(e->modules);
+	ranges_free(&e->blocks);
+	free(e->mem.v);
+	free(e->mem64.v);
+}
+
+static void fill_result(struct eng *e)
+{
+	struct kmd_src_process p;
+	size_t i;
+
+	e->res->bytes = e->end;
+	for (i = 0; i < e->nthreads; i++)
+		e->res->threads += e->threads && !e->threads[i].excluded && e->threads[i].src;
+	for (i = 0; i < e->nmodules; i++)
+		e->res->modules += e->modules && !e->modules[i].excluded && e->modules[i].src;
+	e->res->memory_ranges = (uint32_t)(e->mem.n + e->mem64.n);
+	if (SUCCEEDED(e->src->ops->process(e->src->ctx, &p)))
+		e->res->pause_ns = p.pause_ns;
+}
+
+HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
+		       struct kmdump_result *res)
+{
+	struct eng e = { .a = a, .src = src, .res = res, .err = S_OK };
+
+	memset(res, 0, sizeof(*res));
+	e.cap = a->max_size ? a->max_size : UINT64_MAX;
+	src->on_status = eng_on_status;
+	src->status_arg = &e;
+	if (SUCCEEDED(check_args(&e)) && SUCCEEDED(step_negotiate(&e)) &&
+	    SUCCEEDED(load_process(&e)) && SUCCEEDED(check_exception_thread(&e)) &&
+	    SUCCEEDED(step_include_threads(&e)) && SUCCEEDED(step_include_modules(&e)) &&
+	    SUCCEEDED(step_threads(&e))) {
+		scan_stacks(&e);
+		if (SUCCEEDED(step_modules(&e)) && SUCCEEDED(policy_add_blocks(&e)) &&
+		    SUCCEEDED(step_memory_loops(&e)))
+			write_dump(&e);
+	}
+	src->ops->thaw(src->ctx);
+	if (FAILED(e.err))
+		sink_invalidate(&e);
+	fill_result(&e);
+	if (SUCCEEDED(e.err))
+		step_kernel_dump(&e);
+	src->on_status = NULL;
+	eng_free(&e);
+	return e.err;
+}
