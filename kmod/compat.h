@@ -17,6 +17,15 @@
 #include <linux/rcupdate.h>
 #include <asm/unwind.h>
 
+/* put_unaligned_le32() and friends: <asm/unaligned.h> became
+ * <linux/unaligned.h> in 6.12.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* PF_USER_WORKER (vhost and io_uring-style user workers) exists since 6.4. */
 #ifdef PF_USER_WORKER
 #define KMD_PF_WORKERS	(PF_IO_WORKER | PF_USER_WORKER)
