@@ -47,16 +47,16 @@ int kmd_note_find_build_id(const void *notes, size_t len, u32 align, u8 *id,
 	while (len - off >= sizeof(h)) {
 		memcpy(&h, p + off, sizeof(h));
 		off += sizeof(h);
-		if (check_add_overflow(off, (size_t)ALIGN((u64)h.namesz, align), &name_end) ||
+		/* Offsets are relative to the (aligned) segment start. */
+		if (check_add_overflow(off, (size_t)h.namesz, &name_end) ||
 		    name_end > len)
 			return -EINVAL;
-		if (check_add_overflow(name_end, (size_t)ALIGN((u64)h.descsz, align), &desc_end) ||
-		    desc_end > len) {
-			/* The last note may omit its trailing padding. */
-			if (check_add_overflow(name_end, (size_t)h.descsz, &desc_end) ||
-			    desc_end > len)
-				return -EINVAL;
-		}
+		name_end = ALIGN(name_end, align);
+		if (check_add_overflow(name_end, (size_t)h.descsz, &desc_end) ||
+		    desc_end > len)
+			return -EINVAL;
+		/* The last note may omit its trailing padding. */
+		desc_end = min_t(size_t, ALIGN(desc_end, align), len);
 		if (h.type == KMD_NT_GNU_BUILD_ID && h.namesz == 4 &&
 		    !memcmp(p + off, "GNU", 4) && h.descsz > 0) {
 			if (h.descsz <= max) {

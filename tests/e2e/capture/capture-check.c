@@ -1,0 +1,776 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * capture-check: dumps a running multi-threaded target (tests/e2e/targets/
+ * mt-target) through the kmdump family and checks what the module captured
+ * against what the target is known to hold and against the kernel's own
+ * /proc view. Prints TAP lines; exits non-zero if any check failed.
+ *
+ *   capture-check TARGET [run|stopped]
+ *
+ * "stopped" SIGSTOPs the target before the dump and checks that it is still
+ * stopped afterwards (job-control state untouched), then continues it.
+ *
+ * Checked: session-open S_OK with freeze and pause times; every long-lived
+ * thread present with the right freeze outcome; the spinner's r12..r15; the
+ * blocked reader's read(0) syscall and its kernel stack through pipe_read;
+ * the sleeper's clock_nanosleep; each thread's stack pointer inside its
+ * reported stack VMA, which matches /proc/<pid>/maps; every VMA against
+ * /proc/<pid>/maps; every module against the maps and `readelf -n`; memory
+ * bytes against the target's pattern; exact failed extents over an unmapped
+ * hole and a MADV_DONTDUMP page; and, after the close, the blocked read
+ * completing and the spinner running again.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+
+#include "kmdump.h"
+
+#define MAX_THREADS	256
+#define MAX_VMAS	4096
+#define MAX_MODS	512
+#define MAX_FAILS	16
+#define PATTERN(i)	((unsigned char)((i) * 131u + 7u))
+
+static int checks, failures;
+static const char *mode = "";
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	checks++;
+	if (!ok)
+		failures++;
+	printf("%s %d - %s target: ", ok ? "ok" : "not ok", checks, mode);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* ---- what the module told us ---- */
+
+struct thread {
+	uint32_t tid, freeze, state, flags;
+	uint64_t regs[27];
+	int have_regs;
+	uint64_t sp, stack_start, stack_end;
+	int64_t sysnr;
+	uint64_t args[6];
+	char frames[4096];
+};
+
+struct vma {
+	uint64_t start, end, pgoff, inode;
+	uint32_t flags, skip, major, minor;
+	char path[512];
+};
+
+struct module {
+	uint64_t base, size, offset;
+	char path[512];
+	unsigned char id[64];
+	int id_len;
+};
+
+struct piece {
+	uint32_t index, hresult;
+	uint64_t addr, len, done;
+	int nfail;
+	uint64_t fail_addr[MAX_FAILS], fail_len[MAX_FAILS];
+};
+
+static struct thread threads[MAX_THREADS];
+static struct vma vmas[MAX_VMAS];
+static struct module mods[MAX_MODS];
+static struct piece pieces[64];
+static int nthreads, nvmas, nmods, npieces;
+
+struct session {
+	uint32_t id, hresult, thread_count;
+	uint64_t freeze_ns, pause_ns;
+};
+
+static uint64_t get_u64(struct nlattr *a)
+{
+	return a ? nla_get_u64(a) : 0;
+}
+
+static uint32_t get_u32(struct nlattr *a)
+{
+	return a ? nla_get_u32(a) : 0;
+}
+
+static void copy_str(char *dst, size_t size, struct nlattr *a)
+{
+	dst[0] = 0;
+	if (a)
+		snprintf(dst, size, "%.*s", nla_len(a), (const char *)nla_data(a));
+}
+
+typedef void (*item_fn)(struct nlmsghdr *nlh, struct nlattr **tb, void *arg);
+
+struct req_state {
+	item_fn fn;
+	void *arg;
+	int done, err;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct req_state *st = arg;
+	struct nlattr *tb[KMDUMP_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KMDUMP_A_MAX, NULL) < 0)
+		return NL_SKIP;
+	st->fn(nlmsg_hdr(msg), tb, st->arg);
+	return NL_OK;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct req_state *)arg)->done = 1;
+	return NL_STOP;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct req_state *st = arg;
+
+	(void)nla;
+	st->err = e->error;
+	st->done = 1;
+	return NL_STOP;
+}
+
+static struct nl_sock *sk;
+static int family;
+
+/* One request (or dump) on the family; items go to @fn. Returns 0 or -errno/-NLE. */
+static int request(int cmd, int flags, struct nl_msg *msg, item_fn fn, void *arg)
+{
+	struct req_state st = { .fn = fn, .arg = arg };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err;
+
+	(void)cmd;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_finish, &st);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
+	(void)flags;
+	err = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	while (err >= 0 && !st.done)
+		err = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	if (err < 0)
+		return err;
+	return st.err;
+}
+
+static struct nl_msg *new_msg(int cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(65536);
+
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
+				 KMDUMP_FAMILY_VERSION)) {
+		fprintf(stderr, "cannot build a netlink message\n");
+		exit(2);
+	}
+	return msg;
+}
+
+static void on_open(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct session *s = arg;
+
+	(void)nlh;
+	s->hresult = get_u32(tb[KMDUMP_A_HRESULT]);
+	s->id = get_u32(tb[KMDUMP_A_SESSION_ID]);
+	s->thread_count = get_u32(tb[KMDUMP_A_THREAD_COUNT]);
+	s->freeze_ns = get_u64(tb[KMDUMP_A_FREEZE_NS]);
+	s->pause_ns = get_u64(tb[KMDUMP_A_PAUSE_NS]);
+}
+
+static void on_thread(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct thread *t;
+	struct nlattr *a;
+	int rem;
+
+	(void)arg;
+	if (nthreads == MAX_THREADS)
+		return;
+	t = &threads[nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->sysnr = -1;
+	t->tid = get_u32(tb[KMDUMP_A_TID]);
+	t->freeze = get_u32(tb[KMDUMP_A_THREAD_FREEZE]);
+	t->state = get_u32(tb[KMDUMP_A_THREAD_STATE]);
+	t->flags = get_u32(tb[KMDUMP_A_THREAD_FLAGS]);
+	if (tb[KMDUMP_A_REGS] && nla_len(tb[KMDUMP_A_REGS]) >= (int)sizeof(t->regs)) {
+		memcpy(t->regs, nla_data(tb[KMDUMP_A_REGS]), sizeof(t->regs));
+		t->have_regs = 1;
+	}
+	t->sp = get_u64(tb[KMDUMP_A_STACK_POINTER]);
+	t->stack_start = get_u64(tb[KMDUMP_A_STACK_START]);
+	t->stack_end = get_u64(tb[KMDUMP_A_STACK_END]);
+	if (tb[KMDUMP_A_SYSCALL_NR])
+		t->sysnr = (int64_t)nla_get_u64(tb[KMDUMP_A_SYSCALL_NR]);
+	if (tb[KMDUMP_A_SYSCALL_ARGS] && nla_len(tb[KMDUMP_A_SYSCALL_ARGS]) >= 48)
+		memcpy(t->args, nla_data(tb[KMDUMP_A_SYSCALL_ARGS]), 48);
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+		size_t n = strlen(t->frames);
+
+		if (nla_type(a) == KMDUMP_A_KSTACK_FRAME && n + 2 < sizeof(t->frames))
+			snprintf(t->frames + n, sizeof(t->frames) - n, "%.*s\n", nla_len(a),
+				 (const char *)nla_data(a));
+	}
+}
+
+static void on_vma(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct vma *v;
+
+	(void)nlh;
+	(void)arg;
+	if (nvmas == MAX_VMAS)
+		return;
+	v = &vmas[nvmas++];
+	v->start = get_u64(tb[KMDUMP_A_VMA_START]);
+	v->end = get_u64(tb[KMDUMP_A_VMA_END]);
+	v->pgoff = get_u64(tb[KMDUMP_A_VMA_PGOFF]);
+	v->inode = get_u64(tb[KMDUMP_A_INODE]);
+	v->flags = get_u32(tb[KMDUMP_A_VMA_FLAGS]);
+	v->skip = get_u32(tb[KMDUMP_A_VMA_SKIP]);
+	v->major = get_u32(tb[KMDUMP_A_DEV_MAJOR]);
+	v->minor = get_u32(tb[KMDUMP_A_DEV_MINOR]);
+	copy_str(v->path, sizeof(v->path), tb[KMDUMP_A_PATH]);
+}
+
+static void on_module(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct module *m;
+
+	(void)nlh;
+	(void)arg;
+	if (nmods == MAX_MODS)
+		return;
+	m = &mods[nmods++];
+	m->base = get_u64(tb[KMDUMP_A_MODULE_BASE]);
+	m->size = get_u64(tb[KMDUMP_A_MODULE_SIZE]);
+	m->offset = get_u64(tb[KMDUMP_A_MODULE_OFFSET]);
+	copy_str(m->path, sizeof(m->path), tb[KMDUMP_A_PATH]);
+	m->id_len = 0;
+	if (tb[KMDUMP_A_BUILD_ID] && nla_len(tb[KMDUMP_A_BUILD_ID]) <= (int)sizeof(m->id)) {
+		m->id_len = nla_len(tb[KMDUMP_A_BUILD_ID]);
+		memcpy(m->id, nla_data(tb[KMDUMP_A_BUILD_ID]), m->id_len);
+	}
+}
+
+static void on_piece(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct nlattr *a, *r[KMDUMP_A_RANGE_MAX + 1];
+	struct piece *p;
+	int rem;
+
+	(void)arg;
+	if (npieces == (int)(sizeof(pieces) / sizeof(pieces[0])))
+		return;
+	p = &pieces[npieces++];
+	memset(p, 0, sizeof(*p));
+	p->index = get_u32(tb[KMDUMP_A_RANGE_INDEX]);
+	p->hresult = get_u32(tb[KMDUMP_A_HRESULT]);
+	p->addr = get_u64(tb[KMDUMP_A_ADDR]);
+	p->len = get_u64(tb[KMDUMP_A_LEN]);
+	p->done = get_u64(tb[KMDUMP_A_BYTES_DONE]);
+	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+		if (nla_type(a) != KMDUMP_A_FAILED || p->nfail == MAX_FAILS)
+			continue;
+		if (nla_parse_nested(r, KMDUMP_A_RANGE_MAX, a, NULL) < 0)
+			continue;
+		p->fail_addr[p->nfail] = get_u64(r[KMDUMP_A_RANGE_ADDR]);
+		p->fail_len[p->nfail] = get_u64(r[KMDUMP_A_RANGE_LEN]);
+		p->nfail++;
+	}
+}
+
+/* ---- the target ---- */
+
+struct target {
+	pid_t pid, spinner, sleeper, reader;
+	uint64_t buf, buf_len, region;
+	int to_fd, from_fd;
+};
+
+static int start_target(const char *path, struct target *t)
+{
+	int in[2], out[2];
+	char line[256] = "";
+	FILE *f;
+
+	if (pipe(in) || pipe(out))
+		return -1;
+	t->pid = fork();
+	if (t->pid < 0)
+		return -1;
+	if (t->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	t->to_fd = in[1];
+	f = fdopen(dup(out[0]), "r");
+	t->from_fd = out[0];
+	if (!f || !fgets(line, sizeof(line), f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (sscanf(line, "READY %d %d %d %d %" SCNx64 " %" SCNx64 " %" SCNx64, &t->pid,
+		   &t->spinner, &t->sleeper, &t->reader, &t->buf, &t->buf_len, &t->region) != 7)
+		return -1;
+	return 0;
+}
+
+static char proc_state(pid_t pid, pid_t tid)
+{
+	char path[96], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] && p[2] ? p[2] : '?';
+}
+
+static unsigned long long proc_utime(pid_t pid, pid_t tid)
+{
+	char path[96], buf[1024], *p;
+	unsigned long long ut = 0;
+	FILE *f;
+	size_t n;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	for (i = 0; p && i < 12; i++)	/* field 14 is the 12th after ')' */
+		p = strchr(p + 1, ' ');
+	if (p)
+		sscanf(p + 1, "%llu", &ut);
+	return ut;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- checks ---- */
+
+static struct thread *find_thread(pid_t tid)
+{
+	int i;
+
+	for (i = 0; i < nthreads; i++)
+		if (threads[i].tid == (uint32_t)tid)
+			return &threads[i];
+	return NULL;
+}
+
+static void check_threads(const struct target *tg, const struct session *s, int stopped)
+{
+	const uint64_t want[4] = { 0x1111111111111111ULL, 0x2222222222222222ULL,
+				   0x3333333333333333ULL, 0x4444444444444444ULL };
+	struct thread *sp = find_thread(tg->spinner), *sl = find_thread(tg->sleeper);
+	struct thread *rd = find_thread(tg->reader), *mn = find_thread(tg->pid);
+	struct user_regs_struct *r;
+	int i, bad = 0;
+
+	check(nthreads == (int)s->thread_count, "thread dump lists %d threads, open said %u",
+	      nthreads, s->thread_count);
+	check(sp && sl && rd && mn, "spinner, sleeper, reader and main threads are all listed");
+	if (!sp || !sl || !rd || !mn)
+		return;
+	check(sp->freeze == (stopped ? KMDUMP_THREAD_FREEZE_BLOCKED : KMDUMP_THREAD_FREEZE_PARKED),
+	      "spinner freeze outcome %u (%s expected)", sp->freeze, stopped ? "blocked" : "parked");
+	check(rd->freeze == KMDUMP_THREAD_FREEZE_BLOCKED && sl->freeze ==
+	      KMDUMP_THREAD_FREEZE_BLOCKED, "reader and sleeper are held blocked (%u, %u)",
+	      rd->freeze, sl->freeze);
+	if (stopped)
+		check(sp->state == KMDUMP_THREAD_STATE_STOPPED &&
+		      rd->state == KMDUMP_THREAD_STATE_STOPPED,
+		      "stopped target: threads report state T (%u, %u)", sp->state, rd->state);
+	else
+		check(rd->state == KMDUMP_THREAD_STATE_SLEEPING, "reader state S (%u)", rd->state);
+	r = (struct user_regs_struct *)sp->regs;
+	check(sp->have_regs && r->r12 == want[0] && r->r13 == want[1] && r->r14 == want[2] &&
+	      r->r15 == want[3], "spinner r12..r15 = %llx %llx %llx %llx", r->r12, r->r13,
+	      r->r14, r->r15);
+	r = (struct user_regs_struct *)rd->regs;
+	check(rd->have_regs && (stopped || r->orig_rax == SYS_read),
+	      "reader registers captured (orig_rax %lld)", (long long)r->orig_rax);
+	if (!stopped) {
+		check(rd->sysnr == SYS_read && rd->args[0] == 0,
+		      "reader blocked in read(0): syscall %lld arg0 %llu", (long long)rd->sysnr,
+		      (unsigned long long)rd->args[0]);
+		check(sl->sysnr == SYS_clock_nanosleep,
+		      "sleeper blocked in clock_nanosleep: syscall %lld", (long long)sl->sysnr);
+		check(strstr(rd->frames, "pipe_read") != NULL,
+		      "reader kernel stack contains pipe_read: %.200s", rd->frames);
+	}
+	for (i = 0; i < nthreads; i++) {
+		const char *f = threads[i].frames;
+
+		if (strstr(f, "0xffff"))
+			bad++;
+		if (threads[i].have_regs &&
+		    !(threads[i].sp >= threads[i].stack_start && threads[i].sp < threads[i].stack_end))
+			bad++;
+	}
+	check(!bad, "stack pointers lie inside their stack VMA, no raw kernel addresses (%d bad)",
+	      bad);
+}
+
+/* /proc/<pid>/maps must list exactly the VMAs the module reported. */
+static void check_vmas(pid_t pid)
+{
+	char path[64], line[1024], perms[8], name[512];
+	unsigned long long start, end, off, ino;
+	unsigned int maj, min;
+	int i = 0, bad = 0, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f) {
+		check(0, "open %s: %s", path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct vma *v;
+		uint32_t want;
+
+		name[0] = 0;
+		n = sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %511[^\n]", &start, &end, perms,
+			   &off, &maj, &min, &ino, name);
+		if (n < 7)
+			continue;
+		if (start >= 0xffffffffff600000ULL)
+			continue;	/* [vsyscall] is not a VMA of the mm */
+		if (i >= nvmas) {
+			bad++;
+			printf("# maps has more: %s", line);
+			continue;
+		}
+		v = &vmas[i++];
+		want = (perms[0] == 'r' ? KMDUMP_VMA_FLAGS_READ : 0) |
+		       (perms[1] == 'w' ? KMDUMP_VMA_FLAGS_WRITE : 0) |
+		       (perms[2] == 'x' ? KMDUMP_VMA_FLAGS_EXEC : 0) |
+		       (perms[3] == 's' ? KMDUMP_VMA_FLAGS_SHARED : 0);
+		if (v->start != start || v->end != end || v->pgoff != off || v->major != maj ||
+		    v->minor != min || v->inode != ino || strcmp(v->path, name) ||
+		    (v->flags & 0xf) != want) {
+			bad++;
+			printf("# maps: %s#  got: %llx-%llx flags %x %llx %x:%x %llu %s\n", line,
+			       (unsigned long long)v->start, (unsigned long long)v->end, v->flags,
+			       (unsigned long long)v->pgoff, v->major, v->minor,
+			       (unsigned long long)v->inode, v->path);
+		}
+	}
+	fclose(f);
+	check(!bad && i == nvmas, "%d VMAs match /proc/%d/maps line by line (%d differ, %d listed)",
+	      i, pid, bad, nvmas);
+}
+
+static int readelf_build_id(const char *path, unsigned char *id, int max)
+{
+	char cmd[700], line[512], *p;
+	FILE *f;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "readelf -n '%s' 2>/dev/null", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "Build ID: ");
+		if (!p)
+			continue;
+		for (p += 10; n < max && isxdigit((unsigned char)p[0]) &&
+		     isxdigit((unsigned char)p[1]); p += 2)
+			sscanf(p, "%2hhx", &id[n++]);
+		break;
+	}
+	pclose(f);
+	return n;
+}
+
+static void check_modules(void)
+{
+	unsigned char id[64];
+	int i, j, n, bad = 0, with_id = 0, found_exe = 0;
+
+	for (i = 0; i < nmods; i++) {
+		struct module *m = &mods[i];
+		int first = -1;
+
+		for (j = 0; j < nvmas; j++)
+			if (vmas[j].start == m->base)
+				first = j;
+		if (first < 0 || strcmp(vmas[first].path, m->path) || vmas[first].pgoff != m->offset) {
+			bad++;
+			printf("# module %s at %llx is not a mapping start\n", m->path,
+			       (unsigned long long)m->base);
+			continue;
+		}
+		if (strstr(m->path, "mt-target"))
+			found_exe = 1;
+		if (m->path[0] != '/')
+			continue;
+		n = readelf_build_id(m->path, id, sizeof(id));
+		if (n <= 0 && !m->id_len)
+			continue;
+		if (n != m->id_len || memcmp(id, m->id, n)) {
+			bad++;
+			printf("# module %s: build id differs from readelf -n (%d vs %d bytes)\n",
+			       m->path, m->id_len, n);
+		} else {
+			with_id++;
+		}
+	}
+	check(nmods > 0 && found_exe, "modules listed (%d), the executable among them", nmods);
+	check(!bad, "modules start at their first mapping; build ids equal readelf -n (%d with id, %d bad)",
+	      with_id, bad);
+	check(with_id >= 2, "at least the executable and libc carry build ids (%d)", with_id);
+}
+
+static int fill_range(struct nl_msg *msg, uint64_t addr, uint64_t len, uint64_t off)
+{
+	struct nlattr *n = nla_nest_start(msg, KMDUMP_A_RANGE);
+
+	if (!n || nla_put_u64(msg, KMDUMP_A_RANGE_ADDR, addr) ||
+	    nla_put_u64(msg, KMDUMP_A_RANGE_LEN, len) ||
+	    nla_put_u64(msg, KMDUMP_A_RANGE_OFFSET, off))
+		return -1;
+	nla_nest_end(msg, n);
+	return 0;
+}
+
+static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
+{
+	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	char path[512];
+	unsigned char *got;
+	struct nl_msg *msg;
+	uint64_t done0 = 0, done1 = 0, i;
+	int fd, err, bad = 0, k, hole = 0, dontdump = 0, nf = 0;
+
+	snprintf(path, sizeof(path), "%s/mem.bin", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0) {
+		check(0, "create %s: %s", path, strerror(errno));
+		return;
+	}
+	msg = new_msg(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP);
+	if (nla_put_u32(msg, KMDUMP_A_SESSION_ID, sid) || nla_put_s32(msg, KMDUMP_A_OUT_FD, fd) ||
+	    fill_range(msg, tg->buf, tg->buf_len, 0) ||
+	    fill_range(msg, tg->region, 3 * page, tg->buf_len + page)) {
+		check(0, "build mem-read-to-fd");
+		close(fd);
+		return;
+	}
+	err = request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_piece, NULL);
+	check(err == 0 && npieces > 0, "mem-read-to-fd answered %d pieces (%s)", npieces,
+	      err ? nl_geterror(err) : "ok");
+	for (k = 0; k < npieces; k++) {
+		struct piece *p = &pieces[k];
+
+		if (p->index == 0)
+			done0 += p->done;
+		else
+			done1 += p->done;
+		for (i = 0; i < (uint64_t)p->nfail; i++, nf++) {
+			if (p->fail_addr[i] == tg->region + page && p->fail_len[i] == page)
+				hole++;
+			else if (p->fail_addr[i] == tg->region + 2 * page && p->fail_len[i] == page)
+				dontdump++;
+			else
+				printf("# unexpected failed extent %llx+%llx\n",
+				       (unsigned long long)p->fail_addr[i],
+				       (unsigned long long)p->fail_len[i]);
+		}
+	}
+	got = malloc(tg->buf_len + 4 * page);
+	if (!got || pread(fd, got, tg->buf_len + 4 * page, 0) < (ssize_t)(tg->buf_len + 2 * page)) {
+		check(0, "read back %s", path);
+		free(got);
+		close(fd);
+		return;
+	}
+	for (i = 0; i < tg->buf_len; i++)
+		if (got[i] != PATTERN(i))
+			bad++;
+	check(done0 == tg->buf_len && !bad, "pattern buffer: %llu bytes read, %d differ",
+	      (unsigned long long)done0, bad);
+	bad = 0;
+	for (i = 0; i < page; i++)
+		if (got[tg->buf_len + page + i] != 0x5a)
+			bad++;
+	check(done1 == page && !bad && hole == 1 && dontdump == 1 && nf == 2,
+	      "hole and DONTDUMP page reported exactly (read %llu, hole %d, dontdump %d, %d extents)",
+	      (unsigned long long)done1, hole, dontdump, nf);
+	free(got);
+	close(fd);
+}
+
+/* After the close the target must run as before: the blocked read completes. */
+static void check_after(const struct target *tg, int stopped)
+{
+	struct pollfd pfd = { .fd = tg->from_fd, .events = POLLIN };
+	unsigned long long u0, u1;
+	unsigned char c = 'A';
+	int i;
+
+	if (stopped) {
+		sleep_ms(300);
+		check(proc_state(tg->pid, tg->spinner) == 'T' && proc_state(tg->pid, tg->pid) == 'T',
+		      "still stopped after the dump (job control untouched)");
+		kill(tg->pid, SIGCONT);
+	}
+	for (i = 0; i < 50 && proc_state(tg->pid, tg->spinner) != 'R'; i++)
+		sleep_ms(100);
+	u0 = proc_utime(tg->pid, tg->spinner);
+	sleep_ms(1500);
+	u1 = proc_utime(tg->pid, tg->spinner);
+	check(u1 > u0, "spinner runs again after the thaw (utime %llu -> %llu)", u0, u1);
+	if (write(tg->to_fd, &c, 1) != 1) {
+		check(0, "write to the reader");
+		return;
+	}
+	c = 0;
+	if (poll(&pfd, 1, 20000) == 1 && read(tg->from_fd, &c, 1) == 1)
+		check(c == 'B', "blocked read completed after the thaw and answered '%c'", c);
+	else
+		check(0, "the reader did not answer within 20 s");
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = getenv("KMDUMP_E2E_OUT");
+	struct session s = {};
+	struct target tg = {};
+	struct nl_msg *msg;
+	char path[64];
+	int stopped, memfd, err, status;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: capture-check TARGET [run|stopped]\n");
+		return 2;
+	}
+	stopped = argc > 2 && !strcmp(argv[2], "stopped");
+	mode = stopped ? "stopped" : "running";
+	if (!dir)
+		dir = "/tmp";
+	sk = nl_socket_alloc();
+	if (!sk || genl_connect(sk) || (family = genl_ctrl_resolve(sk, KMDUMP_FAMILY_NAME)) < 0) {
+		printf("not ok 1 - the kmdump family is not reachable\n");
+		return 1;
+	}
+	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
+	if (start_target(argv[1], &tg)) {
+		printf("not ok 1 - start %s\n", argv[1]);
+		return 1;
+	}
+	if (stopped) {
+		kill(tg.pid, SIGSTOP);
+		for (int i = 0; i < 100 && proc_state(tg.pid, tg.pid) != 'T'; i++)
+			sleep_ms(50);
+	}
+	sleep_ms(200);
+	snprintf(path, sizeof(path), "/proc/%d/mem", tg.pid);
+	memfd = open(path, O_RDONLY | O_CLOEXEC);
+	msg = new_msg(KMDUMP_CMD_SESSION_OPEN, 0);
+	nla_put_u32(msg, KMDUMP_A_PID, tg.pid);
+	nla_put_s32(msg, KMDUMP_A_MEM_FD, memfd);
+	nla_put_u32(msg, KMDUMP_A_WATCHDOG_MS, 60000);
+	nla_put_u32(msg, KMDUMP_A_CAPTURE_FLAGS, KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS);
+	err = request(KMDUMP_CMD_SESSION_OPEN, 0, msg, on_open, &s);
+	close(memfd);
+	check(!err && s.hresult == KMDUMP_S_OK && s.id, "session-open: %s, hresult 0x%08x",
+	      err ? nl_geterror(err) : "ok", s.hresult);
+	if (err || !s.id)
+		goto out;
+	printf("# freeze %llu ns, paused %llu ns, %u threads\n", (unsigned long long)s.freeze_ns,
+	       (unsigned long long)s.pause_ns, s.thread_count);
+	check(s.freeze_ns > 0 && s.pause_ns >= s.freeze_ns, "freeze and pause times reported");
+
+	msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
+	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+	err = request(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP, msg, on_thread, NULL);
+	msg = new_msg(KMDUMP_CMD_VMA_GET, NLM_F_DUMP);
+	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+	err = err ?: request(KMDUMP_CMD_VMA_GET, NLM_F_DUMP, msg, on_vma, NULL);
+	msg = new_msg(KMDUMP_CMD_MODULE_GET, NLM_F_DUMP);
+	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+	err = err ?: request(KMDUMP_CMD_MODULE_GET, NLM_F_DUMP, msg, on_module, NULL);
+	check(!err, "thread, vma and module dumps: %s", err ? nl_geterror(err) : "ok");
+
+	/* The target is frozen: /proc/<pid>/maps cannot have changed meanwhile. */
+	check_threads(&tg, &s, stopped);
+	check_vmas(tg.pid);
+	check_modules();
+	check_memory(&tg, s.id, dir);
+
+	msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
+	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+	err = request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_open, &s);
+	check(!err, "session-close: %s", err ? nl_geterror(err) : "ok");
+	check_after(&tg, stopped);
+out:
+	kill(tg.pid, SIGKILL);
+	waitpid(tg.pid, &status, 0);
+	nl_socket_free(sk);
+	printf("# %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mt-target: a multi-threaded process for the capture tests, with threads in
+ * every state a dump must handle and values a checker can verify:
+ *
+ *   spinner  runs user code forever with r12..r15 = 0x1111.., 0x2222..,
+ *            0x3333.., 0x4444.. (KMDT_R12..KMDT_R15)
+ *   sleeper  sleeps in clock_nanosleep
+ *   reader   blocks in read(0); for every byte b it reads it writes b + 1 to
+ *            stdout, so a checker sees that a blocked read survived the dump
+ *   churn    creates and joins short-lived threads without pause (threads
+ *            appear and exit while the freeze rescans)
+ *   main     blocks in pause()
+ *
+ * Memory: a page-aligned buffer filled with KMDT_PATTERN(i), and a region of
+ * three pages whose middle page is unmapped (a hole) and whose last page is
+ * MADV_DONTDUMP.
+ *
+ * When all threads run it prints one line on stdout:
+ *   READY <pid> <spinner tid> <sleeper tid> <reader tid> <buf> <buf len> <region>
+ * (addresses in hex). It never exits by itself; kill it.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KMDT_BUF_LEN		(256 * 1024)
+#define KMDT_PATTERN(i)		((unsigned char)((i) * 131u + 7u))
+
+static unsigned char buf[KMDT_BUF_LEN] __attribute__((aligned(4096)));
+static pid_t tids[3];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int started;
+
+static void announce(int slot)
+{
+	pthread_mutex_lock(&lock);
+	tids[slot] = (pid_t)syscall(SYS_gettid);
+	started++;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+}
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	announce(0);
+	__asm__ volatile(
+		"movabs $0x1111111111111111, %%r12\n\t"
+		"movabs $0x2222222222222222, %%r13\n\t"
+		"movabs $0x3333333333333333, %%r14\n\t"
+		"movabs $0x4444444444444444, %%r15\n\t"
+		"1: pause\n\t"
+		"jmp 1b\n\t"
+		::: "r12", "r13", "r14", "r15", "memory");
+	return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+	struct timespec ts = { .tv_sec = 3600 };
+
+	(void)arg;
+	announce(1);
+	for (;;)
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+	return NULL;
+}
+
+static void *reader(void *arg)
+{
+	unsigned char c;
+
+	(void)arg;
+	announce(2);
+	while (read(0, &c, 1) == 1) {
+		c++;
+		if (write(1, &c, 1) != 1)
+			break;
+	}
+	return NULL;
+}
+
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void *churn(void *arg)
+{
+	pthread_t t;
+
+	(void)arg;
+	for (;;) {
+		if (pthread_create(&t, NULL, nothing, NULL) == 0)
+			pthread_join(t, NULL);
+		usleep(2000);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	void *(*fn[])(void *) = { spinner, sleeper, reader, churn };
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *region;
+	pthread_t t;
+	size_t i;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = KMDT_PATTERN(i);
+	region = mmap(NULL, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		      -1, 0);
+	if (region == MAP_FAILED)
+		return 1;
+	memset(region, 0x5a, 3 * page);
+	if (munmap(region + page, page) || madvise(region + 2 * page, page, MADV_DONTDUMP))
+		return 1;
+	for (i = 0; i < sizeof(fn) / sizeof(fn[0]); i++)
+		if (pthread_create(&t, NULL, fn[i], NULL))
+			return 1;
+	pthread_mutex_lock(&lock);
+	while (started < 3)
+		pthread_cond_wait(&cond, &lock);
+	pthread_mutex_unlock(&lock);
+	printf("READY %d %d %d %d %lx %x %lx\n", (int)getpid(), (int)tids[0], (int)tids[1],
+	       (int)tids[2], (unsigned long)buf, KMDT_BUF_LEN, (unsigned long)region);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
