@@ -205,7 +205,7 @@ static HRESULT thread_read_stack(struct eng *e, struct eng_thread *t)
 static HRESULT step_threads(struct eng *e)
 {
 	bool ex = e->a->dump_type & MiniDumpWithProcessThreadData;
-	MINIDUMP_CALLBACK_INPUT *in = aligned_alloc(16, sizeof(*in));
+	MINIDUMP_CALLBACK_INPUT *in = aligned_alloc(16, (sizeof(*in) + 15) & ~(size_t)15);
 	size_t i;
 
 	if (!in)

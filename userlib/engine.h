@@ -177,6 +177,9 @@ HRESULT streams_write_directory(struct eng *e);
 uint32_t streams_count(const struct eng *e);
 int utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units);
 
+/* hresult.c: the contract's errno -> HRESULT table */
+HRESULT kmd_hresult_from_errno(int err);
+
 /* context.c */
 void context_from_regs(CONTEXT *c, const struct kmd_src_thread *t);
 

@@ -10,17 +10,6 @@
 #include <unistd.h>
 #include "engine.h"
 
-static HRESULT hr_from_errno(int err)
-{
-#define KMD_ERRNO_CASE(name, hr) case name: return (HRESULT)(hr);
-	switch (err) {
-		KMDUMP_ERRNO_HRESULTS(KMD_ERRNO_CASE)
-	default:
-		return (HRESULT)KMDUMP_HRESULT_FROM_ERRNO(err);
-	}
-#undef KMD_ERRNO_CASE
-}
-
 static HRESULT write_redirected(struct eng *e, uint64_t off, const void *buf, size_t len)
 {
 	MINIDUMP_CALLBACK_INPUT in = { 0 };
@@ -53,7 +42,7 @@ static HRESULT write_fd(struct eng *e, uint64_t off, const void *buf, size_t len
 		if (n <= 0) {
 			int err = n < 0 ? errno : ENOSPC;
 
-			return eng_fail(e, hr_from_errno(err), "writing the dump failed at offset %llu: %s",
+			return eng_fail(e, kmd_hresult_from_errno(err), "writing the dump failed at offset %llu: %s",
 					(unsigned long long)off, strerror(err));
 		}
 		p += n;

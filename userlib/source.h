@@ -28,8 +28,11 @@ struct kmd_src_thread {
 	uint32_t tid;
 	char name[16];
 	uint32_t facts;         /* KMD_SRC_T_* */
-	uint32_t freeze_state;  /* contract thread-state, passed through to the dump */
+	uint32_t freeze;        /* contract thread-freeze outcome */
+	uint32_t sched_state;   /* contract thread-state (scheduler state) */
 	uint32_t wire_flags;    /* contract thread-flags, passed through to the dump */
+	uint32_t cpu, on_cpu;
+	uint64_t nvcsw, nivcsw, start_boottime_ns;
 	struct user_regs_struct regs;
 	uint8_t fxsave[512];
 	uint64_t dr[8];         /* DR0-DR3, -, -, DR6, DR7 */
@@ -67,7 +70,7 @@ struct kmd_src_module {
 };
 
 struct kmd_src_process {
-	uint32_t pid;
+	uint32_t pid, ppid;
 	uint64_t start_realtime_ns;
 	uint64_t utime_ns, stime_ns;
 	uint64_t pause_ns; /* filled by thaw */

@@ -537,10 +537,31 @@ static HRESULT write_linux_streams(struct eng *e)
 	return S_OK;
 }
 
+static void kstack_entry(const struct eng *e, const struct eng_thread *t, KMDUMP_TASK_ENTRY *o)
+{
+	const struct kmd_src_thread *s = t->src;
+
+	o->Pid = s->tid;
+	o->Tgid = e->proc.pid ? e->proc.pid : e->a->pid;
+	o->PPid = e->proc.ppid;
+	o->State = s->sched_state;
+	o->Flags = s->wire_flags;
+	o->Cpu = s->cpu;
+	o->Prio = s->prio;
+	o->Nice = s->nice;
+	o->UtimeNs = s->utime_ns;
+	o->StimeNs = s->stime_ns;
+	o->StartBoottimeNs = s->start_boottime_ns;
+	o->Nvcsw = s->nvcsw;
+	o->Nivcsw = s->nivcsw;
+	memcpy(o->Comm, s->name, sizeof(o->Comm));
+	o->OnCpu = s->on_cpu;
+}
+
 static HRESULT write_kstacks(struct eng *e)
 {
-	KMDUMP_KSTACK_LIST h = { sizeof(h), sizeof(KMDUMP_KSTACK_ENTRY), 0, 0 };
-	KMDUMP_KSTACK_ENTRY *v;
+	KMDUMP_TASK_LIST h = { sizeof(h), sizeof(KMDUMP_TASK_ENTRY), 0, 0 };
+	KMDUMP_TASK_ENTRY *v;
 	uint64_t rva;
 	size_t i;
 
@@ -551,22 +572,19 @@ static HRESULT write_kstacks(struct eng *e)
 		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
 		const struct eng_thread *t = &e->threads[i];
-		KMDUMP_KSTACK_ENTRY *o = &v[h.NumberOfEntries];
+		KMDUMP_TASK_ENTRY *o = &v[h.NumberOfEntries];
 
 		if (t->excluded || !t->ctx)
 			continue;
 		if ((e->a->dump_type & MiniDumpWithFullAuxiliaryState) &&
-		    !(t->src->facts & KMD_SRC_T_KSTACK)) {
+		    !(t->src->facts & KMD_SRC_T_KSTACK) && !t->src->on_cpu) {
 			eng_fail(e, E_ACCESSDENIED,
 				 "MiniDumpWithFullAuxiliaryState needs every thread's kernel stack, and thread %u's was %s; run as root (CAP_SYS_ADMIN) without kernel lockdown, or drop the flag",
 				 t->src->tid,
 				 (t->src->facts & KMD_SRC_T_KSTACK_REFUSED) ? "refused" : "not captured");
 			break;
 		}
-		o->ThreadId = t->src->tid;
-		o->FreezeState = t->src->freeze_state;
-		o->ThreadFlags = t->src->wire_flags;
-		o->SyscallNumber = (t->src->facts & KMD_SRC_T_SYSCALL) ? t->src->syscall_nr : -1;
+		kstack_entry(e, t, o);
 		if ((t->src->facts & KMD_SRC_T_KSTACK) && t->src->kstack_len) {
 			if (FAILED(sink_append(e, t->src->kstack, t->src->kstack_len, &rva)))
 				break;

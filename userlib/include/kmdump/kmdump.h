@@ -194,41 +194,53 @@ extern "C" {
 #define KMDUMP_STREAM_LINUX_MAPS 0x47670009u
 #define KMDUMP_CV_SIGNATURE_ELF 0x4270454Cu /* 'BpEL' */
 
-/* kmdump's own stream ('KM' 0004); kmod-capture asked for it in the contract */
-#ifndef KMDUMP_STREAM_THREAD_KSTACKS
-#define KMDUMP_STREAM_THREAD_KSTACKS 0x4B4D0004u
-#endif
-
 /*
- * The kernel-stack stream, type KMDUMP_STREAM_THREAD_KSTACKS (from the contract,
- * 0x4B4D0004): one entry per dumped thread.
- *   header  KMDUMP_KSTACK_LIST (16 bytes)
- *   entries KMDUMP_KSTACK_ENTRY[NumberOfEntries] (32 bytes each; DataSize is exactly
- *           16 + 32 * N; frame text lives outside the stream, by RVA)
- * FreezeState is the contract's thread-state enum (parked, blocked, stopped, ...),
- * ThreadFlags its thread-flags bits. Frames points at FrameCount NUL-terminated UTF-8
- * strings "function+0x1c/0x80 [module]", innermost first, back to back (DataSize 0 when
- * the kernel stack was not captured).
+ * The kernel-stack stream, type KMDUMP_STREAM_THREAD_KSTACKS (from the contract): one
+ * entry per dumped thread, in the same table format as the kernel dump's
+ * KMDUMP_STREAM_KERNEL_TASKS stream (kmod/kdump.c), so one reader serves both:
+ *   header  KMDUMP_TASK_LIST (16 bytes)
+ *   entries KMDUMP_TASK_ENTRY[NumberOfEntries] (112 bytes each; DataSize is exactly
+ *           16 + 112 * N; the frame text lives outside the stream, by RVA)
+ * State is the contract's enum kmdump_thread_state (scheduler state). In user dumps
+ * Flags holds the contract's thread-flags (KMDUMP_THREAD_FLAGS_*) instead of PF_* flags
+ * (the module does not report those for user threads). Frames points at FrameCount
+ * NUL-terminated UTF-8 strings "function+0x1c/0x80 [module]", innermost first
+ * (DataSize 0 when the kernel stack was not captured or was refused).
  */
 #pragma pack(push, 4)
-typedef struct _KMDUMP_KSTACK_LIST {
+typedef struct _KMDUMP_TASK_LIST {
 	ULONG32 SizeOfHeader; /* 16 */
-	ULONG32 SizeOfEntry;  /* 32 */
+	ULONG32 SizeOfEntry;  /* 112 */
 	ULONG32 NumberOfEntries;
 	ULONG32 Reserved;
-} KMDUMP_KSTACK_LIST;
+} KMDUMP_TASK_LIST;
 
-typedef struct _KMDUMP_KSTACK_ENTRY {
-	ULONG32 ThreadId;
-	ULONG32 FreezeState;
-	ULONG32 ThreadFlags;
+typedef struct _KMDUMP_TASK_ENTRY {
+	ULONG32 Pid; /* the thread id */
+	ULONG32 Tgid;
+	ULONG32 PPid;
+	ULONG32 State;
+	ULONG32 Flags;
+	ULONG32 Cpu;
+	LONG Prio;
+	LONG Nice;
+	ULONG64 UtimeNs;
+	ULONG64 StimeNs;
+	ULONG64 StartBoottimeNs;
+	ULONG64 Nvcsw;
+	ULONG64 Nivcsw;
+	char Comm[16];
 	ULONG32 FrameCount;
-	LONGLONG SyscallNumber; /* -1 when not in a system call */
 	MINIDUMP_LOCATION_DESCRIPTOR Frames;
-} KMDUMP_KSTACK_ENTRY;
+	MINIDUMP_LOCATION_DESCRIPTOR Wchan;
+	ULONG32 OnCpu;
+} KMDUMP_TASK_ENTRY;
 #pragma pack(pop)
-_Static_assert(sizeof(KMDUMP_KSTACK_LIST) == 16, "KMDUMP_KSTACK_LIST");
-_Static_assert(sizeof(KMDUMP_KSTACK_ENTRY) == 32, "KMDUMP_KSTACK_ENTRY");
+_Static_assert(sizeof(KMDUMP_TASK_LIST) == 16, "KMDUMP_TASK_LIST");
+_Static_assert(sizeof(KMDUMP_TASK_ENTRY) == 112, "KMDUMP_TASK_ENTRY");
+_Static_assert(offsetof(KMDUMP_TASK_ENTRY, Comm) == 72, "KMDUMP_TASK_ENTRY.Comm");
+_Static_assert(offsetof(KMDUMP_TASK_ENTRY, Frames) == 92, "KMDUMP_TASK_ENTRY.Frames");
+_Static_assert(offsetof(KMDUMP_TASK_ENTRY, OnCpu) == 108, "KMDUMP_TASK_ENTRY.OnCpu");
 
 /* Exception information, what an in-process crash handler has. */
 struct kmdump_exception {
