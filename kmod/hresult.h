@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * errno -> HRESULT, through the one table generated into netlink/kmdump.h
- * (KMDUMP_ERRNO_HRESULTS). The library maps netlink errors with the same table.
+ * (kmdump_errno_hresults[]). The library maps netlink errors with the same
+ * table.
  */
 #ifndef KMDUMP_HRESULT_H
 #define KMDUMP_HRESULT_H
@@ -10,5 +11,6 @@
 
 /* @err: 0, or an errno of either sign. Never fails: see the fallback rule in kmdump.h. */
 u32 kmd_errno_to_hresult(int err);
+const char *kmd_hresult_name(u32 hr);
 
 #endif /* KMDUMP_HRESULT_H */

@@ -14,7 +14,10 @@
 #include <net/netlink.h>
 #include "kmdump.h"
 
-static const struct netlink_range_validation kmdump_watchdog_ms_range = {
+/*
+ * Not const: 6.1's struct nla_policy points at a mutable range.
+ */
+static struct netlink_range_validation kmdump_watchdog_ms_range = {
 	.min = 100,
 	.max = 120000,
 };

@@ -20,7 +20,7 @@
 
 #define KMDUMP_MCGRP_STATUS	"status"
 
-/* Limits; the module enforces each one with a clear HRESULT. */
+/* Limits (the module enforces each with a clear HRESULT) and stream types. */
 /* Watchdog of a session whose open request names none (milliseconds of silence). */
 #define KMDUMP_WATCHDOG_MS_DEFAULT	5000
 #define KMDUMP_WATCHDOG_MS_MIN	100
@@ -44,17 +44,29 @@
 #define KMDUMP_STATUS_TEXT_MAX	8192
 /* Longest a session may keep its target paused; it then ends as if its watchdog expired. */
 #define KMDUMP_PAUSE_MAX_MS	600000
-#define KMDUMP_AUXV_MAX	1024
+#define KMDUMP_AUXV_MAX	4096
 #define KMDUMP_REGS_MAX	512
 #define KMDUMP_XSTATE_MAX	32768
 #define KMDUMP_BUILD_ID_MAX	64
 /* Longest symbolized kernel frame ("function+0x1c/0x80 [module]"). */
 #define KMDUMP_FRAME_LEN_MAX	128
+/*
+ * Kernel dump: UTF-8 "key: value" lines (release, version, machine, build-id, cpus,
+ * dump-time, tasks).
+ */
+#define KMDUMP_STREAM_KERNEL_INFO	1263337473
+/* Kernel dump: per-task kernel state and stacks (binary table; kmod/kdump.c). */
+#define KMDUMP_STREAM_KERNEL_TASKS	1263337474
+/* Kernel dump: UTF-8 lines "name base size build-id state". */
+#define KMDUMP_STREAM_KERNEL_MODULES	1263337475
+/*
+ * User dump: each thread's kernel stack and state (same table format as
+ * stream-kernel-tasks).
+ */
+#define KMDUMP_STREAM_THREAD_KSTACKS	1263337476
 
 /*
  * HRESULTs. Every reply and every event carries one in KMDUMP_A_HRESULT.
- * KMDUMP_HRESULTS(X) lists them as X(C name, value, Windows name, message) so the
- * library prints names and messages from this one list.
  */
 #define KMDUMP_S_OK	0x00000000U
 #define KMDUMP_S_FALSE	0x00000001U
@@ -81,6 +93,7 @@
 #define KMDUMP_E_FILE_TOO_LARGE	0x800700DFU
 #define KMDUMP_E_PARTIAL_COPY	0x8007012BU
 #define KMDUMP_E_ARITHMETIC_OVERFLOW	0x80070216U
+#define KMDUMP_E_POSSIBLE_DEADLOCK	0x8007046BU
 #define KMDUMP_E_OPERATION_ABORTED	0x800703E3U
 #define KMDUMP_E_NOACCESS	0x800703E6U
 #define KMDUMP_E_NOT_FOUND	0x80070490U
@@ -90,95 +103,269 @@
 #define KMDUMP_E_NOT_ENOUGH_QUOTA	0x80070718U
 #define KMDUMP_E_INVALID_CID	0xD000000BU
 
-#define KMDUMP_HRESULTS(X) \
-	X(KMDUMP_S_OK, 0x00000000U, "S_OK", "The operation completed successfully.") \
-	X(KMDUMP_S_FALSE, 0x00000001U, "S_FALSE", "The operation completed, but not everything was captured.") \
-	X(KMDUMP_E_FAIL, 0x80004005U, "E_FAIL", "Unspecified failure.") \
-	X(KMDUMP_E_NOTIMPL, 0x80004001U, "E_NOTIMPL", "Not supported by this kernel or module.") \
-	X(KMDUMP_E_ABORT, 0x80004004U, "E_ABORT", "The operation was aborted.") \
-	X(KMDUMP_E_UNEXPECTED, 0x8000FFFFU, "E_UNEXPECTED", "Catastrophic failure (a module bug; please report it).") \
-	X(KMDUMP_E_ACCESSDENIED, 0x80070005U, "E_ACCESSDENIED", "Access denied: the caller may not read this process (or lacks CAP_SYS_ADMIN for kernel state).") \
-	X(KMDUMP_E_HANDLE, 0x80070006U, "E_HANDLE", "Invalid handle: a file descriptor passed in is not open or not usable.") \
-	X(KMDUMP_E_OUTOFMEMORY, 0x8007000EU, "E_OUTOFMEMORY", "Out of memory.") \
-	X(KMDUMP_E_INVALIDARG, 0x80070057U, "E_INVALIDARG", "One or more arguments are invalid.") \
-	X(KMDUMP_E_NOT_ENOUGH_MEMORY, 0x80070008U, "HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_MEMORY)", "Not enough buffer space; messages were lost.") \
-	X(KMDUMP_E_TOO_MANY_OPEN_FILES, 0x80070004U, "HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES)", "Too many open files.") \
-	X(KMDUMP_E_READ_FAULT, 0x8007001EU, "HRESULT_FROM_WIN32(ERROR_READ_FAULT)", "An I/O error occurred while reading.") \
-	X(KMDUMP_E_SEEK, 0x80070019U, "HRESULT_FROM_WIN32(ERROR_SEEK)", "The output descriptor cannot be written at an offset (it must be a regular file).") \
-	X(KMDUMP_E_TOO_MANY_SESSIONS, 0x80070045U, "HRESULT_FROM_WIN32(ERROR_TOO_MANY_SESS)", "Session limit reached: close a session first (per-socket and machine-wide limits).") \
-	X(KMDUMP_E_BROKEN_PIPE, 0x8007006DU, "HRESULT_FROM_WIN32(ERROR_BROKEN_PIPE)", "The output was closed by its reader.") \
-	X(KMDUMP_E_DISK_FULL, 0x80070070U, "HRESULT_FROM_WIN32(ERROR_DISK_FULL)", "No space left on the output device.") \
-	X(KMDUMP_E_INSUFFICIENT_BUFFER, 0x8007007AU, "HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)", "The request is too large.") \
-	X(KMDUMP_E_BUSY, 0x800700AAU, "HRESULT_FROM_WIN32(ERROR_BUSY)", "The target is busy (already being dumped, or exec or core dump in progress).") \
-	X(KMDUMP_E_ALREADY_EXISTS, 0x800700B7U, "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)", "It already exists.") \
-	X(KMDUMP_E_BAD_EXE_FORMAT, 0x800700C1U, "HRESULT_FROM_WIN32(ERROR_BAD_EXE_FORMAT)", "Not a valid ELF image.") \
-	X(KMDUMP_E_FILENAME_TOO_LONG, 0x800700CEU, "HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE)", "A path is too long.") \
-	X(KMDUMP_E_FILE_TOO_LARGE, 0x800700DFU, "HRESULT_FROM_WIN32(ERROR_FILE_TOO_LARGE)", "The output file would grow beyond its limit.") \
-	X(KMDUMP_E_PARTIAL_COPY, 0x8007012BU, "HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY)", "Only part of the memory could be read.") \
-	X(KMDUMP_E_ARITHMETIC_OVERFLOW, 0x80070216U, "HRESULT_FROM_WIN32(ERROR_ARITHMETIC_OVERFLOW)", "An address or length is out of range.") \
-	X(KMDUMP_E_OPERATION_ABORTED, 0x800703E3U, "HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED)", "Interrupted by a signal; retry.") \
-	X(KMDUMP_E_NOACCESS, 0x800703E6U, "HRESULT_FROM_WIN32(ERROR_NOACCESS)", "Invalid access to a memory location.") \
-	X(KMDUMP_E_NOT_FOUND, 0x80070490U, "HRESULT_FROM_WIN32(ERROR_NOT_FOUND)", "Not found (no such session on this socket).") \
-	X(KMDUMP_E_CANCELLED, 0x800704C7U, "HRESULT_FROM_WIN32(ERROR_CANCELLED)", "The operation was cancelled.") \
-	X(KMDUMP_E_RETRY, 0x800704D5U, "HRESULT_FROM_WIN32(ERROR_RETRY)", "Temporarily unavailable; retry.") \
-	X(KMDUMP_E_TIMEOUT, 0x800705B4U, "HRESULT_FROM_WIN32(ERROR_TIMEOUT)", "The operation timed out.") \
-	X(KMDUMP_E_NOT_ENOUGH_QUOTA, 0x80070718U, "HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA)", "The session's kernel memory budget is exhausted: capture less (fewer threads or no XSAVE state).") \
-	X(KMDUMP_E_INVALID_CID, 0xD000000BU, "HRESULT_FROM_NT(STATUS_INVALID_CID)", "No such process in the caller's pid namespace (or it has exited).")
-
 /*
- * The one errno -> HRESULT table: X(errno name, HRESULT).
- *
- * The one Linux errno -> HRESULT table, used by the module for every status it reports and
- * by the library for every netlink error it receives. Each entry is an errno name; its doc
- * names the HRESULT (a definition named s-... or e-... above). Rendered in kmdump.h as the
- * X-macro KMDUMP_ERRNO_HRESULTS(X). An errno that is not listed maps to
- * KMDUMP_HRESULT_FROM_ERRNO(e) = 0xA0000000 | e (severity error, customer bit set,
- * facility 0), which keeps the errno recoverable; 0 maps to S_OK.
- *
- * Kernel: kmod/hresult.c. Userspace: the library maps netlink errors with it.
+ * Fallback for an errno not in the table below: 0xA0000000 | errno (severity
+ * error, customer bit, facility 0), so the errno stays recoverable.
  */
-#define KMDUMP_ERRNO_HRESULTS(X) \
-	X(EPERM, KMDUMP_E_ACCESSDENIED) \
-	X(EACCES, KMDUMP_E_ACCESSDENIED) \
-	X(ENOENT, KMDUMP_E_NOT_FOUND) \
-	X(ESRCH, KMDUMP_E_INVALID_CID) \
-	X(EINTR, KMDUMP_E_OPERATION_ABORTED) \
-	X(EIO, KMDUMP_E_READ_FAULT) \
-	X(E2BIG, KMDUMP_E_INSUFFICIENT_BUFFER) \
-	X(EMSGSIZE, KMDUMP_E_INSUFFICIENT_BUFFER) \
-	X(ENOEXEC, KMDUMP_E_BAD_EXE_FORMAT) \
-	X(EBADF, KMDUMP_E_HANDLE) \
-	X(EAGAIN, KMDUMP_E_RETRY) \
-	X(ENOMEM, KMDUMP_E_OUTOFMEMORY) \
-	X(ENOBUFS, KMDUMP_E_NOT_ENOUGH_MEMORY) \
-	X(EFAULT, KMDUMP_E_PARTIAL_COPY) \
-	X(EBUSY, KMDUMP_E_BUSY) \
-	X(EEXIST, KMDUMP_E_ALREADY_EXISTS) \
-	X(EINVAL, KMDUMP_E_INVALIDARG) \
-	X(ENFILE, KMDUMP_E_TOO_MANY_OPEN_FILES) \
-	X(EMFILE, KMDUMP_E_TOO_MANY_OPEN_FILES) \
-	X(EFBIG, KMDUMP_E_FILE_TOO_LARGE) \
-	X(ENOSPC, KMDUMP_E_DISK_FULL) \
-	X(ESPIPE, KMDUMP_E_SEEK) \
-	X(EPIPE, KMDUMP_E_BROKEN_PIPE) \
-	X(ERANGE, KMDUMP_E_ARITHMETIC_OVERFLOW) \
-	X(EOVERFLOW, KMDUMP_E_ARITHMETIC_OVERFLOW) \
-	X(ENAMETOOLONG, KMDUMP_E_FILENAME_TOO_LONG) \
-	X(ENOSYS, KMDUMP_E_NOTIMPL) \
-	X(EOPNOTSUPP, KMDUMP_E_NOTIMPL) \
-	X(ETIMEDOUT, KMDUMP_E_TIMEOUT) \
-	X(ECANCELED, KMDUMP_E_CANCELLED) \
-	X(EUSERS, KMDUMP_E_TOO_MANY_SESSIONS) \
-	X(EDQUOT, KMDUMP_E_NOT_ENOUGH_QUOTA) \
-	X(ECONNREFUSED, KMDUMP_E_CANCELLED)
-
-/* Fallback for an errno not in the table: keeps the errno recoverable. */
 #define KMDUMP_HRESULT_ERRNO_BASE	0xA0000000U
-#define KMDUMP_HRESULT_FROM_ERRNO(e)	(KMDUMP_HRESULT_ERRNO_BASE | (__u32)((e) & 0xFFFF))
+#define KMDUMP_HRESULT_FROM_ERRNO(e)	(KMDUMP_HRESULT_ERRNO_BASE | ((__u32)(e) & 0xFFFF))
 #define KMDUMP_HRESULT_IS_ERRNO(hr)	(((hr) & 0xFFFF0000U) == KMDUMP_HRESULT_ERRNO_BASE)
 #define KMDUMP_HRESULT_ERRNO(hr)	((int)((hr) & 0xFFFF))
 #define KMDUMP_SUCCEEDED(hr)	(((__u32)(hr) & 0x80000000U) == 0)
 #define KMDUMP_FAILED(hr)	(!KMDUMP_SUCCEEDED(hr))
+
+/*
+ * struct kmdump_hresult_name - one HRESULT with its Windows name and message.
+ * @value: the HRESULT
+ * @name: its Windows name, e.g. "HRESULT_FROM_WIN32(ERROR_CANCELLED)"
+ * @message: what it means to a kmdump user
+ */
+struct kmdump_hresult_name {
+	__u32 value;
+	const char *name;
+	const char *message;
+};
+
+/*
+ * struct kmdump_errno_hresult - one entry of the errno -> HRESULT table.
+ * @err: a positive Linux errno
+ * @hresult: the HRESULT it maps to
+ * @errno_name: the errno's name, e.g. "ENOMEM"
+ */
+struct kmdump_errno_hresult {
+	int err;
+	__u32 hresult;
+	const char *errno_name;
+};
+
+/*
+ * The tables. Define KMDUMP_WANT_TABLES before including this header in the one
+ * file that owns them (the module's kmod/hresult.c, the library's HRESULT code):
+ * kmdump_hresult_names[] lists every HRESULT above; kmdump_errno_hresults[] is the
+ * one errno -> HRESULT table (the errno macros must be defined by then).
+ *
+ * The one Linux errno -> HRESULT table, used by the module for every status it reports
+ * and by the library for every netlink error it receives. Each entry is an errno name;
+ * its doc names the HRESULT (a definition named s-... or e-... above). Rendered in the
+ * generated header as the array kmdump_errno_hresults[]. An errno that is not listed
+ * maps to KMDUMP_HRESULT_FROM_ERRNO(e) = 0xA0000000 | e (severity error, customer bit
+ * set, facility 0), which keeps the errno recoverable; 0 maps to S_OK.
+ */
+#ifdef KMDUMP_WANT_TABLES
+static const struct kmdump_hresult_name kmdump_hresult_names[] = {
+	{
+		.value = KMDUMP_S_OK,
+		.name = "S_OK",
+		.message = "The operation completed successfully.",
+	},
+	{
+		.value = KMDUMP_S_FALSE,
+		.name = "S_FALSE",
+		.message = "The operation completed, but not everything was captured.",
+	},
+	{
+		.value = KMDUMP_E_FAIL,
+		.name = "E_FAIL",
+		.message = "Unspecified failure.",
+	},
+	{
+		.value = KMDUMP_E_NOTIMPL,
+		.name = "E_NOTIMPL",
+		.message = "Not supported by this kernel or module.",
+	},
+	{
+		.value = KMDUMP_E_ABORT,
+		.name = "E_ABORT",
+		.message = "The operation was aborted.",
+	},
+	{
+		.value = KMDUMP_E_UNEXPECTED,
+		.name = "E_UNEXPECTED",
+		.message = "Catastrophic failure (a module bug; please report it).",
+	},
+	{
+		.value = KMDUMP_E_ACCESSDENIED,
+		.name = "E_ACCESSDENIED",
+		.message =
+			"Access denied: the caller may not read this process (or lacks CAP_SYS_ADMIN for kernel state).",
+	},
+	{
+		.value = KMDUMP_E_HANDLE,
+		.name = "E_HANDLE",
+		.message = "Invalid handle: a file descriptor passed in is not open or not usable.",
+	},
+	{
+		.value = KMDUMP_E_OUTOFMEMORY,
+		.name = "E_OUTOFMEMORY",
+		.message = "Out of memory.",
+	},
+	{
+		.value = KMDUMP_E_INVALIDARG,
+		.name = "E_INVALIDARG",
+		.message = "One or more arguments are invalid.",
+	},
+	{
+		.value = KMDUMP_E_NOT_ENOUGH_MEMORY,
+		.name = "HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_MEMORY)",
+		.message = "Not enough buffer space; messages were lost.",
+	},
+	{
+		.value = KMDUMP_E_TOO_MANY_OPEN_FILES,
+		.name = "HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES)",
+		.message = "Too many open files.",
+	},
+	{
+		.value = KMDUMP_E_READ_FAULT,
+		.name = "HRESULT_FROM_WIN32(ERROR_READ_FAULT)",
+		.message = "An I/O error occurred while reading.",
+	},
+	{
+		.value = KMDUMP_E_SEEK,
+		.name = "HRESULT_FROM_WIN32(ERROR_SEEK)",
+		.message =
+			"The output descriptor cannot be written at an offset (it must be a regular file).",
+	},
+	{
+		.value = KMDUMP_E_TOO_MANY_SESSIONS,
+		.name = "HRESULT_FROM_WIN32(ERROR_TOO_MANY_SESS)",
+		.message =
+			"Session limit reached: close a session first (per-socket and machine-wide limits).",
+	},
+	{
+		.value = KMDUMP_E_BROKEN_PIPE,
+		.name = "HRESULT_FROM_WIN32(ERROR_BROKEN_PIPE)",
+		.message = "The output was closed by its reader.",
+	},
+	{
+		.value = KMDUMP_E_DISK_FULL,
+		.name = "HRESULT_FROM_WIN32(ERROR_DISK_FULL)",
+		.message = "No space left on the output device.",
+	},
+	{
+		.value = KMDUMP_E_INSUFFICIENT_BUFFER,
+		.name = "HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)",
+		.message = "The request is too large.",
+	},
+	{
+		.value = KMDUMP_E_BUSY,
+		.name = "HRESULT_FROM_WIN32(ERROR_BUSY)",
+		.message =
+			"The target is busy (already being dumped, or exec or core dump in progress).",
+	},
+	{
+		.value = KMDUMP_E_ALREADY_EXISTS,
+		.name = "HRESULT_FROM_WIN32(ERROR_ALREADY_EXISTS)",
+		.message = "It already exists.",
+	},
+	{
+		.value = KMDUMP_E_BAD_EXE_FORMAT,
+		.name = "HRESULT_FROM_WIN32(ERROR_BAD_EXE_FORMAT)",
+		.message = "Not a valid ELF image.",
+	},
+	{
+		.value = KMDUMP_E_FILENAME_TOO_LONG,
+		.name = "HRESULT_FROM_WIN32(ERROR_FILENAME_EXCED_RANGE)",
+		.message = "A path is too long.",
+	},
+	{
+		.value = KMDUMP_E_FILE_TOO_LARGE,
+		.name = "HRESULT_FROM_WIN32(ERROR_FILE_TOO_LARGE)",
+		.message = "The output file would grow beyond its limit.",
+	},
+	{
+		.value = KMDUMP_E_PARTIAL_COPY,
+		.name = "HRESULT_FROM_WIN32(ERROR_PARTIAL_COPY)",
+		.message = "Only part of the memory could be read.",
+	},
+	{
+		.value = KMDUMP_E_ARITHMETIC_OVERFLOW,
+		.name = "HRESULT_FROM_WIN32(ERROR_ARITHMETIC_OVERFLOW)",
+		.message = "An address or length is out of range.",
+	},
+	{
+		.value = KMDUMP_E_POSSIBLE_DEADLOCK,
+		.name = "HRESULT_FROM_WIN32(ERROR_POSSIBLE_DEADLOCK)",
+		.message = "Not read: the area is armed by userfaultfd and its handler is frozen.",
+	},
+	{
+		.value = KMDUMP_E_OPERATION_ABORTED,
+		.name = "HRESULT_FROM_WIN32(ERROR_OPERATION_ABORTED)",
+		.message = "Interrupted by a signal; retry.",
+	},
+	{
+		.value = KMDUMP_E_NOACCESS,
+		.name = "HRESULT_FROM_WIN32(ERROR_NOACCESS)",
+		.message = "Invalid access to a memory location.",
+	},
+	{
+		.value = KMDUMP_E_NOT_FOUND,
+		.name = "HRESULT_FROM_WIN32(ERROR_NOT_FOUND)",
+		.message = "Not found (no such session on this socket).",
+	},
+	{
+		.value = KMDUMP_E_CANCELLED,
+		.name = "HRESULT_FROM_WIN32(ERROR_CANCELLED)",
+		.message = "The operation was cancelled.",
+	},
+	{
+		.value = KMDUMP_E_RETRY,
+		.name = "HRESULT_FROM_WIN32(ERROR_RETRY)",
+		.message = "Temporarily unavailable; retry.",
+	},
+	{
+		.value = KMDUMP_E_TIMEOUT,
+		.name = "HRESULT_FROM_WIN32(ERROR_TIMEOUT)",
+		.message = "The operation timed out.",
+	},
+	{
+		.value = KMDUMP_E_NOT_ENOUGH_QUOTA,
+		.name = "HRESULT_FROM_WIN32(ERROR_NOT_ENOUGH_QUOTA)",
+		.message =
+			"The session's kernel memory budget is exhausted: capture less (fewer threads or no XSAVE state).",
+	},
+	{
+		.value = KMDUMP_E_INVALID_CID,
+		.name = "HRESULT_FROM_NT(STATUS_INVALID_CID)",
+		.message = "No such process in the caller's pid namespace (or it has exited).",
+	},
+};
+
+static const struct kmdump_errno_hresult kmdump_errno_hresults[] = {
+	{ EPERM, KMDUMP_E_ACCESSDENIED, "EPERM" },
+	{ EACCES, KMDUMP_E_ACCESSDENIED, "EACCES" },
+	{ ENOENT, KMDUMP_E_NOT_FOUND, "ENOENT" },
+	{ ESRCH, KMDUMP_E_INVALID_CID, "ESRCH" },
+	{ EINTR, KMDUMP_E_OPERATION_ABORTED, "EINTR" },
+	{ EIO, KMDUMP_E_READ_FAULT, "EIO" },
+	{ E2BIG, KMDUMP_E_INSUFFICIENT_BUFFER, "E2BIG" },
+	{ EMSGSIZE, KMDUMP_E_INSUFFICIENT_BUFFER, "EMSGSIZE" },
+	{ ENOEXEC, KMDUMP_E_BAD_EXE_FORMAT, "ENOEXEC" },
+	{ EBADF, KMDUMP_E_HANDLE, "EBADF" },
+	{ EAGAIN, KMDUMP_E_RETRY, "EAGAIN" },
+	{ ENOMEM, KMDUMP_E_OUTOFMEMORY, "ENOMEM" },
+	{ ENOBUFS, KMDUMP_E_NOT_ENOUGH_MEMORY, "ENOBUFS" },
+	{ EFAULT, KMDUMP_E_PARTIAL_COPY, "EFAULT" },
+	{ EBUSY, KMDUMP_E_BUSY, "EBUSY" },
+	{ EEXIST, KMDUMP_E_ALREADY_EXISTS, "EEXIST" },
+	{ EINVAL, KMDUMP_E_INVALIDARG, "EINVAL" },
+	{ ENFILE, KMDUMP_E_TOO_MANY_OPEN_FILES, "ENFILE" },
+	{ EMFILE, KMDUMP_E_TOO_MANY_OPEN_FILES, "EMFILE" },
+	{ EFBIG, KMDUMP_E_FILE_TOO_LARGE, "EFBIG" },
+	{ ENOSPC, KMDUMP_E_DISK_FULL, "ENOSPC" },
+	{ ESPIPE, KMDUMP_E_SEEK, "ESPIPE" },
+	{ EPIPE, KMDUMP_E_BROKEN_PIPE, "EPIPE" },
+	{ ERANGE, KMDUMP_E_ARITHMETIC_OVERFLOW, "ERANGE" },
+	{ EOVERFLOW, KMDUMP_E_ARITHMETIC_OVERFLOW, "EOVERFLOW" },
+	{ ENAMETOOLONG, KMDUMP_E_FILENAME_TOO_LONG, "ENAMETOOLONG" },
+	{ EOPNOTSUPP, KMDUMP_E_NOTIMPL, "EOPNOTSUPP" },
+	{ ETIMEDOUT, KMDUMP_E_TIMEOUT, "ETIMEDOUT" },
+	{ ECANCELED, KMDUMP_E_CANCELLED, "ECANCELED" },
+	{ EUSERS, KMDUMP_E_TOO_MANY_SESSIONS, "EUSERS" },
+	{ EDQUOT, KMDUMP_E_NOT_ENOUGH_QUOTA, "EDQUOT" },
+	{ EDEADLK, KMDUMP_E_POSSIBLE_DEADLOCK, "EDEADLK" },
+	{ ECONNREFUSED, KMDUMP_E_CANCELLED, "ECONNREFUSED" },
+};
+#endif /* KMDUMP_WANT_TABLES */
 
 /*
  * enum kmdump_thread_freeze - How the freeze holds a thread (mirrors the engine's enum
@@ -258,6 +445,7 @@ enum kmdump_thread_flags {
 	KMDUMP_THREAD_FLAGS_STACK_FOUND = 128,
 	KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID = 256,
 };
+
 #define KMDUMP_THREAD_FLAGS_MASK	0x1ffU
 
 /*
@@ -270,6 +458,7 @@ enum kmdump_capture_flags {
 	KMDUMP_CAPTURE_FLAGS_ENVIRON = 1,
 	KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS = 2,
 };
+
 #define KMDUMP_CAPTURE_FLAGS_MASK	0x3U
 
 /*
@@ -288,6 +477,7 @@ enum kmdump_process_flags {
 	KMDUMP_PROCESS_FLAGS_TRACED = 8,
 	KMDUMP_PROCESS_FLAGS_EXEC_DURING_FREEZE = 16,
 };
+
 #define KMDUMP_PROCESS_FLAGS_MASK	0x1fU
 
 /*
@@ -322,6 +512,7 @@ enum kmdump_vma_flags {
 	KMDUMP_VMA_FLAGS_VDSO = 8192,
 	KMDUMP_VMA_FLAGS_VVAR = 16384,
 };
+
 #define KMDUMP_VMA_FLAGS_MASK	0x7fffU
 
 /*
@@ -494,6 +685,7 @@ enum {
 	KMDUMP_A_RANGE_ADDR = 1,
 	KMDUMP_A_RANGE_LEN,
 	KMDUMP_A_RANGE_OFFSET,
+	KMDUMP_A_RANGE_PAD,
 
 	__KMDUMP_A_RANGE_MAX,
 	KMDUMP_A_RANGE_MAX = (__KMDUMP_A_RANGE_MAX - 1)

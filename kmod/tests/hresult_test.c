@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/errno.h>
+#define KMDUMP_WANT_TABLES
 #include "kmdump.h"
 #include "hresult.h"
 
@@ -61,49 +62,26 @@ static void hresult_zero_is_s_ok(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, (u32)KMDUMP_S_FALSE, 0x1U);
 }
 
-struct table_entry {
-	int err;
-	u32 hr;
-	const char *name;
-};
-
-#define TABLE_ENTRY(e, h)	{ .err = (e), .hr = (h), .name = #e },
-static const struct table_entry table[] = {
-	KMDUMP_ERRNO_HRESULTS(TABLE_ENTRY)
-};
-
-#undef TABLE_ENTRY
-
-struct hresult_entry {
-	u32 value, c_value;
-	const char *win, *msg;
-};
-
-#define HRESULT_ENTRY(c, v, w, m)	{ .value = (v), .c_value = (c), .win = (w), .msg = (m) },
-static const struct hresult_entry hresults[] = {
-	KMDUMP_HRESULTS(HRESULT_ENTRY)
-};
-
-#undef HRESULT_ENTRY
-
 /* Every table entry maps as listed, to a failure code the library can name. */
 static void hresult_table_entries_are_failures(struct kunit *test)
 {
 	unsigned int i, j;
-	bool named;
+	const char *named;
 
-	KUNIT_EXPECT_GE(test, ARRAY_SIZE(table), 30U);
-	for (i = 0; i < ARRAY_SIZE(table); i++) {
-		u32 hr = kmd_errno_to_hresult(-table[i].err);
+	KUNIT_EXPECT_GE(test, ARRAY_SIZE(kmdump_errno_hresults), 30U);
+	for (i = 0; i < ARRAY_SIZE(kmdump_errno_hresults); i++) {
+		const struct kmdump_errno_hresult *e = &kmdump_errno_hresults[i];
+		u32 hr = kmd_errno_to_hresult(-e->err);
 
-		KUNIT_EXPECT_EQ_MSG(test, hr, table[i].hr, "%s", table[i].name);
-		KUNIT_EXPECT_TRUE_MSG(test, KMDUMP_FAILED(hr), "%s maps to success", table[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, hr, e->hresult, "%s", e->errno_name);
+		KUNIT_EXPECT_TRUE_MSG(test, KMDUMP_FAILED(hr), "%s maps to success", e->errno_name);
 		KUNIT_EXPECT_FALSE_MSG(test, KMDUMP_HRESULT_IS_ERRNO(hr),
-				       "%s maps into the fallback range", table[i].name);
-		named = false;
-		for (j = 0; j < ARRAY_SIZE(hresults); j++)
-			named |= hresults[j].value == hr;
-		KUNIT_EXPECT_TRUE_MSG(test, named, "%s maps to an unnamed HRESULT", table[i].name);
+				       "%s maps into the fallback range", e->errno_name);
+		named = kmd_hresult_name(hr);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, named, "%s maps to an unnamed HRESULT", e->errno_name);
+		for (j = i + 1; j < ARRAY_SIZE(kmdump_errno_hresults); j++)
+			KUNIT_EXPECT_NE_MSG(test, e->err, kmdump_errno_hresults[j].err,
+					    "%s is listed twice", e->errno_name);
 	}
 }
 
@@ -123,18 +101,22 @@ static void hresult_fallback_keeps_errno(struct kunit *test)
 	}
 }
 
-/* The generated HRESULT list is consistent: unique values, names and messages. */
+/* The generated HRESULT list is consistent: unique values, with names and messages. */
 static void hresult_values_unique(struct kunit *test)
 {
 	unsigned int i, j;
 
-	for (i = 0; i < ARRAY_SIZE(hresults); i++) {
-		KUNIT_EXPECT_EQ(test, hresults[i].value, hresults[i].c_value);
-		KUNIT_EXPECT_GT(test, strlen(hresults[i].win), 3U);
-		KUNIT_EXPECT_GT(test, strlen(hresults[i].msg), 5U);
-		for (j = i + 1; j < ARRAY_SIZE(hresults); j++)
-			KUNIT_EXPECT_NE_MSG(test, hresults[i].value, hresults[j].value,
-					    "%s and %s", hresults[i].win, hresults[j].win);
+	const struct kmdump_hresult_name *h = kmdump_hresult_names;
+
+	KUNIT_EXPECT_STREQ(test, kmd_hresult_name(0x800704C7), "HRESULT_FROM_WIN32(ERROR_CANCELLED)");
+	KUNIT_EXPECT_STREQ(test, kmd_hresult_name(0x80070005), "E_ACCESSDENIED");
+	KUNIT_EXPECT_NULL(test, kmd_hresult_name(0xA0000012));
+	for (i = 0; i < ARRAY_SIZE(kmdump_hresult_names); i++) {
+		KUNIT_EXPECT_GT(test, strlen(h[i].name), 3U);
+		KUNIT_EXPECT_GT(test, strlen(h[i].message), 5U);
+		for (j = i + 1; j < ARRAY_SIZE(kmdump_hresult_names); j++)
+			KUNIT_EXPECT_NE_MSG(test, h[i].value, h[j].value,
+					    "%s and %s", h[i].name, h[j].name);
 	}
 }
 

@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kmdump generic netlink family.
+ *
+ * .parallel_ops: handlers never run under genl_mutex, so a slow dump never
+ * holds up other families; we lock our own state (session.c). .ops with
+ * per-op policies generated from netlink/kmdump.yaml (.split_ops is 6.2+).
+ * resv_start_op = 0: every command is strict (unknown attributes, trailing
+ * data and a non-zero reserved byte are refused). netnsok = false: the
+ * family exists in the initial network namespace only.
+ *
+ * Doits only resolve, check and hand over: session-open waits (bounded,
+ * killable) for the session worker; kernel-dump replies at once and reports
+ * through a status event. Bulk data is pulled with dumps.
+ */
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/user_namespace.h>
+#include <linux/cred.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/file.h>
+#include <net/genetlink.h>
+#include "kmdump.h"
+#include "kmdump-policy.h"
+#include "genl.h"
+#include "session.h"
+#include "perm.h"
+#include "hresult.h"
+#include "events.h"
+
+/* Replies carry the request's command; requests come from this port. */
+static struct sk_buff *kmd_nl_reply_new(struct genl_info *info, size_t size, void **hdr)
+{
+	struct sk_buff *msg = genlmsg_new(size, GFP_KERNEL);
+
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put_reply(msg, info, &kmd_genl_family, 0, info->genlhdr->cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value)
+{
+	return nla_put_u64_64bit(skb, type, value, KMDUMP_A_PAD);
+}
+
+struct kmd_session *kmd_nl_session(struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_SESSION_ID)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing session-id");
+		return ERR_PTR(-EINVAL);
+	}
+	return kmd_session_find(nla_get_u32(info->attrs[KMDUMP_A_SESSION_ID]),
+				info->snd_portid, info->extack);
+}
+
+/* The genl core validated the request against the op's policy already. */
+const struct nlattr *kmd_nl_dump_attr(const struct netlink_callback *cb, int type)
+{
+	return nlmsg_find_attr(cb->nlh, GENL_HDRLEN, type);
+}
+
+struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb)
+{
+	const struct nlattr *id = kmd_nl_dump_attr(cb, KMDUMP_A_SESSION_ID);
+
+	if (!id) {
+		NL_SET_ERR_MSG_MOD(cb->extack, "missing session-id");
+		NL_SET_ERR_ATTR_MISS(cb->extack, NULL, KMDUMP_A_SESSION_ID);
+		return ERR_PTR(-EINVAL);
+	}
+	return kmd_session_find(nla_get_u32(id), NETLINK_CB(cb->skb).portid, cb->extack);
+}
+
+void *kmd_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genlmsghdr *req = nlmsg_data(cb->nlh);
+
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &kmd_genl_family, NLM_F_MULTI, req->cmd);
+}
+
+static int kmd_nl_put_session(struct sk_buff *msg, struct kmd_session *s)
+{
+	const struct kmd_snapshot *snap = &s->cap->snap;
+
+	if (nla_put_u32(msg, KMDUMP_A_HRESULT, s->open_err ? KMDUMP_S_FALSE : KMDUMP_S_OK) ||
+	    nla_put_u32(msg, KMDUMP_A_SESSION_ID, s->id) ||
+	    nla_put_u32(msg, KMDUMP_A_PID, snap->proc.pid) ||
+	    nla_put_u32(msg, KMDUMP_A_THREAD_COUNT, snap->nr_threads) ||
+	    nla_put_u32(msg, KMDUMP_A_VMA_COUNT, snap->nr_vmas) ||
+	    nla_put_u32(msg, KMDUMP_A_MODULE_COUNT, snap->nr_modules) ||
+	    kmd_nl_put_u64(msg, KMDUMP_A_FREEZE_NS, s->freeze_ns) ||
+	    kmd_nl_put_u64(msg, KMDUMP_A_PAUSE_NS, kmd_session_pause_ns(s)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int kmd_nl_reply_session(struct genl_info *info, struct kmd_session *s)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = kmd_nl_reply_new(info, NLMSG_GOODSIZE, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (kmd_nl_put_session(msg, s)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static void kmd_target_release(struct kmd_target *t)
+{
+	if (t->mm)
+		mmdrop(t->mm);
+	put_pid(t->pid);
+	if (t->ns)
+		put_pid_ns(t->ns);
+	if (t->user_ns)
+		put_user_ns(t->user_ns);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Resolves the target in the requester's pid namespace and checks the proof
+ * of access. A tid names its whole thread group, as /proc/<tid>/mem does.
+ */
+static int kmd_nl_resolve_target(struct genl_info *info, struct kmd_open_req *req)
+{
+	const struct nlattr *pid_attr = info->attrs[KMDUMP_A_PID];
+	struct netlink_ext_ack *extack = info->extack;
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+	int err;
+
+	pid = find_get_pid(nla_get_u32(pid_attr));
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task) {
+		NL_SET_ERR_MSG_ATTR(extack, pid_attr,
+				    "no such process in the caller's pid namespace");
+		return -ESRCH;
+	}
+	if (task->flags & PF_KTHREAD) {
+		NL_SET_ERR_MSG_ATTR(extack, pid_attr,
+				    "the pid is a kernel thread: only user processes can be dumped");
+		err = -EINVAL;
+		goto out;
+	}
+	mm = get_task_mm(task);
+	if (!mm) {
+		NL_SET_ERR_MSG_ATTR(extack, pid_attr,
+				    "the process has exited (zombie): there is nothing to dump");
+		err = -ESRCH;
+		goto out;
+	}
+	err = kmd_perm_mem_fd(info->attrs[KMDUMP_A_MEM_FD], mm, extack);
+	if (!err) {
+		mmgrab(mm);
+		req->target.mm = mm;
+		req->target.pid = get_task_pid(task, PIDTYPE_TGID);
+		req->target.ns = get_pid_ns(task_active_pid_ns(current));
+		req->target.user_ns = get_user_ns(current_user_ns());
+		req->target.requester = current;
+		req->target_pid = task_tgid_nr(task);
+	}
+	mmput(mm);
+out:
+	put_task_struct(task);
+	return err;
+}
+
+static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmd_open_req req = { .portid = info->snd_portid };
+	struct nlattr **tb = info->attrs;
+	struct kmd_session *s;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_PID)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "missing pid: the target process id");
+		return -EINVAL;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_MEM_FD)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "missing mem-fd: pass an open /proc/<pid>/mem descriptor as proof of access");
+		return -EINVAL;
+	}
+	if (tb[KMDUMP_A_CAPTURE_FLAGS])
+		req.capture_flags = nla_get_u32(tb[KMDUMP_A_CAPTURE_FLAGS]);
+	if (tb[KMDUMP_A_WATCHDOG_MS])
+		req.watchdog_ms = nla_get_u32(tb[KMDUMP_A_WATCHDOG_MS]);
+	if (req.capture_flags & KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS) {
+		err = kmd_perm_kernel_state(skb, info->extack);
+		if (err)
+			return err;
+	}
+	err = kmd_nl_resolve_target(info, &req);
+	if (err)
+		return err;
+	s = kmd_session_open(&req, info->extack);
+	kmd_target_release(&req.target);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = kmd_nl_reply_session(info, s);
+	if (err)	/* the requester cannot know the session: do not leave it frozen */
+		kmd_session_end(s, KMD_END_FAILED);
+	kmd_session_put(s);
+	return err;
+}
+
+static int kmd_nl_session_close(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmd_session *s = kmd_nl_session(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = kmd_session_close(s);
+	msg = kmd_nl_reply_new(info, NLMSG_GOODSIZE, &hdr);
+	if (!msg) {
+		kmd_session_put(s);
+		return -ENOMEM;
+	}
+	/* S_FALSE: the thaw is still under way (bounded wait expired). */
+	if (nla_put_u32(msg, KMDUMP_A_HRESULT, err ? KMDUMP_S_FALSE : KMDUMP_S_OK) ||
+	    nla_put_u32(msg, KMDUMP_A_SESSION_ID, s->id) ||
+	    kmd_nl_put_u64(msg, KMDUMP_A_PAUSE_NS, kmd_session_pause_ns(s))) {
+		nlmsg_free(msg);
+		kmd_session_put(s);
+		return -EMSGSIZE;
+	}
+	kmd_session_put(s);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int kmd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmd_session *s = kmd_nl_session(info);
+	int err;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = kmd_nl_reply_session(info, s);
+	kmd_session_put(s);
+	return err;
+}
+
+/* A whole-system kernel dump: a session with no target, ended when done. */
+static int kmd_nl_kdump_system(struct genl_info *info, struct file *out, u32 *id)
+{
+	struct kmd_session *s;
+	int err;
+
+	s = kmd_session_create(info->snd_portid, KMD_KIND_SYSTEM_KDUMP, 0, info->extack);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	s->target.ns = get_pid_ns(task_active_pid_ns(current));
+	kmd_session_job_ready(s);
+	err = kmd_session_kdump(s, out, info->extack);
+	if (err)
+		kmd_session_end(s, KMD_END_FAILED);
+	*id = s->id;
+	kmd_session_put(s);
+	return err;
+}
+
+static int kmd_nl_kernel_dump(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmd_session *s = NULL;
+	struct sk_buff *msg;
+	struct file *out;
+	void *hdr;
+	u32 id;
+	int err;
+
+	err = kmd_perm_kernel_state(skb, info->extack);
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_OUT_FD)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "missing out-fd: the file the kernel dump is written to");
+		return -EINVAL;
+	}
+	if (info->attrs[KMDUMP_A_SESSION_ID]) {
+		s = kmd_nl_session(info);
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+	}
+	out = kmd_perm_out_fd(info->attrs[KMDUMP_A_OUT_FD], info->extack);
+	if (IS_ERR(out)) {
+		kmd_session_put(s);
+		return PTR_ERR(out);
+	}
+	if (s) {
+		id = s->id;
+		err = kmd_session_kdump(s, out, info->extack);
+		kmd_session_put(s);
+	} else {
+		err = kmd_nl_kdump_system(info, out, &id);
+	}
+	if (err) {
+		fput(out);
+		return err;
+	}
+	msg = kmd_nl_reply_new(info, NLMSG_GOODSIZE, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, KMDUMP_A_HRESULT, KMDUMP_S_OK) ||
+	    nla_put_u32(msg, KMDUMP_A_SESSION_ID, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static const struct genl_ops kmd_genl_ops[] = {
+	{
+		.cmd = KMDUMP_CMD_SESSION_OPEN,
+		.doit = kmd_nl_session_open,
+		.policy = kmdump_session_open_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_session_open_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_SESSION_CLOSE,
+		.doit = kmd_nl_session_close,
+		.policy = kmdump_session_close_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_session_close_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_SESSION_GET,
+		.doit = kmd_nl_session_get,
+		.policy = kmdump_session_get_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_session_get_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_PROCESS_GET,
+		.doit = kmd_nl_process_get,
+		.policy = kmdump_process_get_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_process_get_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_THREAD_GET,
+		.start = kmd_nl_snapshot_start,
+		.dumpit = kmd_nl_thread_dump,
+		.done = kmd_nl_snapshot_done,
+		.policy = kmdump_thread_get_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_thread_get_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_VMA_GET,
+		.start = kmd_nl_snapshot_start,
+		.dumpit = kmd_nl_vma_dump,
+		.done = kmd_nl_snapshot_done,
+		.policy = kmdump_vma_get_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_vma_get_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_MODULE_GET,
+		.start = kmd_nl_snapshot_start,
+		.dumpit = kmd_nl_module_dump,
+		.done = kmd_nl_snapshot_done,
+		.policy = kmdump_module_get_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_module_get_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_MEM_READ_TO_FD,
+		.start = kmd_nl_mem_start,
+		.dumpit = kmd_nl_mem_dump,
+		.done = kmd_nl_mem_done,
+		.policy = kmdump_mem_read_to_fd_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_mem_read_to_fd_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_MEM_READ,
+		.start = kmd_nl_mem_start,
+		.dumpit = kmd_nl_mem_dump,
+		.done = kmd_nl_mem_done,
+		.policy = kmdump_mem_read_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_mem_read_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_KERNEL_DUMP,
+		.doit = kmd_nl_kernel_dump,
+		.policy = kmdump_kernel_dump_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_kernel_dump_do_nl_policy) - 1,
+	},
+};
+
+static const struct genl_multicast_group kmd_mcgrps[] = {
+	[KMD_MCGRP_STATUS] = {
+		.name = KMDUMP_MCGRP_STATUS,
+		.flags = GENL_MCAST_CAP_SYS_ADMIN,
+	},
+};
+
+struct genl_family kmd_genl_family = {
+	.name = KMDUMP_FAMILY_NAME,
+	.version = KMDUMP_FAMILY_VERSION,
+	.maxattr = KMDUMP_A_MAX,
+	.netnsok = false,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = kmd_genl_ops,
+	.n_ops = ARRAY_SIZE(kmd_genl_ops),
+	.resv_start_op = 0,
+	.mcgrps = kmd_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(kmd_mcgrps),
+};
+
+int kmd_genl_init(void)
+{
+	int err = genl_register_family(&kmd_genl_family);
+
+	if (!err)
+		kmd_events_enable(true);
+	return err;
+}
+
+void kmd_genl_exit(void)
+{
+	kmd_events_enable(false);
+	genl_unregister_family(&kmd_genl_family);
+}

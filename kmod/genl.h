@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kmdump generic netlink family: registration, the operations table and
+ * helpers shared by the handlers in genl.c (sessions, kernel dump),
+ * genl_snapshot.c (process, threads, VMAs, modules) and genl_mem.c (memory).
+ */
+#ifndef KMDUMP_GENL_H
+#define KMDUMP_GENL_H
+
+#include <net/genetlink.h>
+
+struct kmd_session;
+
+extern struct genl_family kmd_genl_family;
+
+enum kmd_mcgrp {
+	KMD_MCGRP_STATUS,
+};
+
+int kmd_genl_init(void);
+void kmd_genl_exit(void);
+
+/* Shared helpers (genl.c). */
+struct kmd_session *kmd_nl_session(struct genl_info *info);
+struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb);
+const struct nlattr *kmd_nl_dump_attr(const struct netlink_callback *cb, int type);
+void *kmd_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value);
+
+/* Handlers. */
+int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info);
+int kmd_nl_snapshot_start(struct netlink_callback *cb);
+int kmd_nl_snapshot_done(struct netlink_callback *cb);
+int kmd_nl_thread_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_vma_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_module_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_mem_start(struct netlink_callback *cb);
+int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_mem_done(struct netlink_callback *cb);
+
+#endif /* KMDUMP_GENL_H */

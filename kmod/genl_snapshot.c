@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Handlers that read a session's snapshot: process-get (one reply) and the
+ * thread-get, vma-get and module-get dumps (one message per item). The
+ * snapshot is immutable once the session is READY, so these only hold a
+ * session reference (capture.h), never the session's io_lock.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <net/genetlink.h>
+#include "kmdump.h"
+#include "genl.h"
+#include "session.h"
+
+/* Dump cursor, kept in cb->ctx. */
+struct kmd_snap_cursor {
+	struct kmd_session *s;
+	u32 next;
+};
+
+static_assert(sizeof(struct kmd_snap_cursor) <= sizeof_field(struct netlink_callback, ctx));
+
+static struct kmd_snap_cursor *kmd_cursor(struct netlink_callback *cb)
+{
+	return (struct kmd_snap_cursor *)cb->ctx;
+}
+
+static int kmd_put_str(struct sk_buff *skb, int type, const char *s, u32 len, u32 max)
+{
+	struct nlattr *a;
+	char *p;
+
+	if (!s)
+		return 0;
+	len = min(len, max - 1);
+	a = nla_reserve(skb, type, len + 1);
+	if (!a)
+		return -EMSGSIZE;
+	p = nla_data(a);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return 0;
+}
+
+static int kmd_put_bytes(struct sk_buff *skb, int type, const void *p, u32 len,
+			 u32 max, bool *truncated)
+{
+	if (!p || !len)
+		return 0;
+	if (len > max) {
+		len = max;
+		*truncated = true;
+	}
+	return nla_put(skb, type, len, p);
+}
+
+static int kmd_put_ids(struct sk_buff *skb, const struct kmd_ids *ids)
+{
+	if (nla_put_u32(skb, KMDUMP_A_RUID, ids->uid) ||
+	    nla_put_u32(skb, KMDUMP_A_EUID, ids->euid) ||
+	    nla_put_u32(skb, KMDUMP_A_SUID, ids->suid) ||
+	    nla_put_u32(skb, KMDUMP_A_FSUID, ids->fsuid) ||
+	    nla_put_u32(skb, KMDUMP_A_RGID, ids->gid) ||
+	    nla_put_u32(skb, KMDUMP_A_EGID, ids->egid) ||
+	    nla_put_u32(skb, KMDUMP_A_SGID, ids->sgid) ||
+	    nla_put_u32(skb, KMDUMP_A_FSGID, ids->fsgid))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int kmd_put_mm_layout(struct sk_buff *skb, const struct kmd_procinfo *p)
+{
+	if (kmd_nl_put_u64(skb, KMDUMP_A_VM_SIZE, p->vm_size_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_RSS, p->vm_rss_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_ARG_START, p->arg_start) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_ARG_END, p->arg_end) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_ENV_START, p->env_start) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_ENV_END, p->env_end))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int kmd_put_process(struct sk_buff *skb, struct kmd_session *s)
+{
+	const struct kmd_procinfo *p = &s->cap->snap.proc;
+	bool cmd_trunc = false, env_trunc = false;
+	u32 flags = 0;
+
+	if (nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
+	    nla_put_u32(skb, KMDUMP_A_PID, p->pid) ||
+	    nla_put_u32(skb, KMDUMP_A_TGID, p->tgid) ||
+	    nla_put_u32(skb, KMDUMP_A_PPID, p->ppid) ||
+	    nla_put_u32(skb, KMDUMP_A_TRACER_PID, p->tracer_pid) ||
+	    nla_put_u32(skb, KMDUMP_A_THREAD_COUNT, s->cap->snap.nr_threads) ||
+	    kmd_put_str(skb, KMDUMP_A_COMM, p->comm, strnlen(p->comm, sizeof(p->comm)),
+			KMDUMP_COMM_LEN) ||
+	    kmd_put_str(skb, KMDUMP_A_EXE_PATH, p->exe_path, p->exe_path_len, KMDUMP_PATH_MAX) ||
+	    kmd_put_bytes(skb, KMDUMP_A_CMDLINE, p->cmdline, p->cmdline_len,
+			  KMDUMP_CMDLINE_MAX, &cmd_trunc) ||
+	    kmd_put_bytes(skb, KMDUMP_A_ENVIRON, p->environ, p->environ_len,
+			  KMDUMP_ENVIRON_MAX, &env_trunc) ||
+	    kmd_put_bytes(skb, KMDUMP_A_AUXV, p->auxv, p->auxv_len, KMDUMP_AUXV_MAX, &cmd_trunc) ||
+	    kmd_put_bytes(skb, KMDUMP_A_STATUS_TEXT, p->status_text, p->status_len,
+			  KMDUMP_STATUS_TEXT_MAX, &env_trunc) ||
+	    kmd_put_ids(skb, &p->ids) || kmd_put_mm_layout(skb, p) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_START_TIME_NS, p->start_boottime_ns) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_START_REALTIME_NS, p->start_realtime_ns))
+		return -EMSGSIZE;
+	if (cmd_trunc)
+		flags |= KMDUMP_PROCESS_FLAGS_CMDLINE_TRUNCATED;
+	if (env_trunc)
+		flags |= KMDUMP_PROCESS_FLAGS_ENVIRON_TRUNCATED;
+	if (p->tracer_pid)
+		flags |= KMDUMP_PROCESS_FLAGS_TRACED;
+	if (nla_put_u32(skb, KMDUMP_A_PROCESS_FLAGS, flags) ||
+	    nla_put_u32(skb, KMDUMP_A_HRESULT, flags & (KMDUMP_PROCESS_FLAGS_CMDLINE_TRUNCATED |
+			KMDUMP_PROCESS_FLAGS_ENVIRON_TRUNCATED) ? KMDUMP_S_FALSE : KMDUMP_S_OK))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info)
+{
+	size_t size = KMDUMP_CMDLINE_MAX + KMDUMP_ENVIRON_MAX + KMDUMP_AUXV_MAX +
+		      KMDUMP_STATUS_TEXT_MAX + KMDUMP_PATH_MAX + 1024;
+	struct kmd_session *s = kmd_nl_session(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int err = -ENOMEM;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg)
+		goto out;
+	err = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &kmd_genl_family, 0, info->genlhdr->cmd);
+	if (!hdr || kmd_put_process(msg, s)) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	err = genlmsg_reply(msg, info);
+out:
+	kmd_session_put(s);
+	return err;
+}
+
+/*
+ * All snapshot dumps: find the session (owner's port only) and size the
+ * dump's buffers so the largest item fits in one message.
+ */
+int kmd_nl_snapshot_start(struct netlink_callback *cb)
+{
+	struct kmd_snap_cursor *c = kmd_cursor(cb);
+	struct kmd_session *s = kmd_nl_dump_session(cb);
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	c->s = s;
+	c->next = 0;
+	cb->min_dump_alloc = KMDUMP_XSTATE_MAX + 3 * KMDUMP_REGS_MAX +
+			     KMD_MAX_KFRAMES * (KMDUMP_FRAME_LEN_MAX + 4) + 1024;
+	return 0;
+}
+
+int kmd_nl_snapshot_done(struct netlink_callback *cb)
+{
+	kmd_session_put(kmd_cursor(cb)->s);
+	return 0;
+}
+
+static int kmd_put_kstack(struct sk_buff *skb, const struct kmd_thread *t)
+{
+	const char *p = t->kstack, *end = t->kstack + t->kstack_len;
+	u32 i;
+
+	for (i = 0; p && i < t->kframes && p < end; i++) {
+		size_t n = strnlen(p, end - p);
+
+		if (kmd_put_str(skb, KMDUMP_A_KSTACK_FRAME, p, n, KMDUMP_FRAME_LEN_MAX))
+			return -EMSGSIZE;
+		p += n + 1;
+	}
+	return 0;
+}
+
+static int kmd_put_thread_regs(struct sk_buff *skb, const struct kmd_thread *t)
+{
+	if ((t->flags & KMDUMP_THREAD_FLAGS_REGS_VALID) && t->gpregs &&
+	    nla_put(skb, KMDUMP_A_REGS, min_t(u32, t->gpregs_len, KMDUMP_REGS_MAX), t->gpregs))
+		return -EMSGSIZE;
+	if ((t->flags & KMDUMP_THREAD_FLAGS_FPREGS_VALID) && t->fpregs &&
+	    nla_put(skb, KMDUMP_A_FPREGS, min_t(u32, t->fpregs_len, KMDUMP_REGS_MAX), t->fpregs))
+		return -EMSGSIZE;
+	if ((t->flags & KMDUMP_THREAD_FLAGS_XSTATE_VALID) && t->xstate &&
+	    nla_put(skb, KMDUMP_A_XSTATE, min_t(u32, t->xstate_len, KMDUMP_XSTATE_MAX), t->xstate))
+		return -EMSGSIZE;
+	if ((t->flags & KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID) &&
+	    nla_put(skb, KMDUMP_A_DEBUGREGS, sizeof(t->debugreg), t->debugreg))
+		return -EMSGSIZE;
+	if ((t->flags & KMDUMP_THREAD_FLAGS_IN_SYSCALL) &&
+	    (nla_put_s64(skb, KMDUMP_A_SYSCALL_NR, t->syscall_nr, KMDUMP_A_PAD) ||
+	     nla_put(skb, KMDUMP_A_SYSCALL_ARGS, sizeof(t->syscall_args), t->syscall_args)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int kmd_put_thread(struct sk_buff *skb, struct kmd_session *s, const struct kmd_thread *t)
+{
+	if (nla_put_u32(skb, KMDUMP_A_HRESULT, t->status == KMDUMP_THREAD_FREEZE_NOT_PARKED ?
+			KMDUMP_S_FALSE : KMDUMP_S_OK) ||
+	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
+	    nla_put_u32(skb, KMDUMP_A_TID, t->tid) ||
+	    kmd_put_str(skb, KMDUMP_A_COMM, t->comm, strnlen(t->comm, sizeof(t->comm)),
+			KMDUMP_COMM_LEN) ||
+	    nla_put_u32(skb, KMDUMP_A_THREAD_FREEZE, t->status) ||
+	    nla_put_u32(skb, KMDUMP_A_THREAD_STATE, t->state) ||
+	    nla_put_u32(skb, KMDUMP_A_THREAD_FLAGS, t->flags & KMDUMP_THREAD_FLAGS_MASK) ||
+	    kmd_put_thread_regs(skb, t) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_STACK_POINTER, t->sp) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_STACK_START, t->stack_start) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_STACK_END, t->stack_end) ||
+	    kmd_put_kstack(skb, t) ||
+	    nla_put_u32(skb, KMDUMP_A_CPU, t->on_cpu) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_UTIME_NS, t->utime_ns) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_STIME_NS, t->stime_ns) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_START_TIME_NS, t->start_boottime_ns) ||
+	    nla_put_s32(skb, KMDUMP_A_PRIO, t->prio) ||
+	    nla_put_s32(skb, KMDUMP_A_NICE, t->nice))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int kmd_put_vma(struct sk_buff *skb, struct kmd_session *s, const struct kmd_vma *v)
+{
+	if (nla_put_u32(skb, KMDUMP_A_HRESULT, KMDUMP_S_OK) ||
+	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VMA_START, v->start) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VMA_END, v->end) ||
+	    nla_put_u32(skb, KMDUMP_A_VMA_FLAGS, v->flags & KMDUMP_VMA_FLAGS_MASK) ||
+	    nla_put_u32(skb, KMDUMP_A_VMA_SKIP, v->skip) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VMA_PGOFF, v->pgoff) ||
+	    nla_put_u32(skb, KMDUMP_A_DEV_MAJOR, v->dev_major) ||
+	    nla_put_u32(skb, KMDUMP_A_DEV_MINOR, v->dev_minor) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_INODE, v->inode) ||
+	    kmd_put_str(skb, KMDUMP_A_PATH, v->path, v->path_len, KMDUMP_PATH_MAX))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int kmd_put_module(struct sk_buff *skb, struct kmd_session *s, const struct kmd_module *m)
+{
+	const struct kmd_snapshot *snap = &s->cap->snap;
+	const struct kmd_vma *v = m->first_vma < snap->nr_vmas ? &snap->vmas[m->first_vma] : NULL;
+	u32 hr = m->build_id_len ? KMDUMP_S_OK : KMDUMP_S_FALSE;
+
+	if (nla_put_u32(skb, KMDUMP_A_HRESULT, hr) ||
+	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_BASE, m->base) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_SIZE, m->size) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_OFFSET, m->file_offset) ||
+	    kmd_put_str(skb, KMDUMP_A_PATH, m->path, m->path_len, KMDUMP_PATH_MAX))
+		return -EMSGSIZE;
+	if (m->build_id_len &&
+	    nla_put(skb, KMDUMP_A_BUILD_ID, min_t(u32, m->build_id_len, KMDUMP_BUILD_ID_MAX),
+		    m->build_id))
+		return -EMSGSIZE;
+	if (v && (nla_put_u32(skb, KMDUMP_A_DEV_MAJOR, v->dev_major) ||
+		  nla_put_u32(skb, KMDUMP_A_DEV_MINOR, v->dev_minor) ||
+		  kmd_nl_put_u64(skb, KMDUMP_A_INODE, v->inode)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+typedef int (*kmd_put_item_fn)(struct sk_buff *skb, struct kmd_session *s, u32 i);
+
+static int kmd_put_thread_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
+{
+	return kmd_put_thread(skb, s, &s->cap->snap.threads[i]);
+}
+
+static int kmd_put_vma_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
+{
+	return kmd_put_vma(skb, s, &s->cap->snap.vmas[i]);
+}
+
+static int kmd_put_module_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
+{
+	return kmd_put_module(skb, s, &s->cap->snap.modules[i]);
+}
+
+/* One message per item until the skb is full; the cursor resumes there. */
+static int kmd_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			     u32 count, kmd_put_item_fn put)
+{
+	struct kmd_snap_cursor *c = kmd_cursor(cb);
+	void *hdr;
+
+	for (; c->next < count; c->next++) {
+		hdr = kmd_nl_dump_put(skb, cb);
+		if (!hdr)
+			break;
+		if (put(skb, c->s, c->next)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	/* An item that does not fit an empty message is a module bug, not a loop. */
+	if (c->next < count && !skb->len)
+		return -EMSGSIZE;
+	kmd_session_touch(c->s);
+	return skb->len;
+}
+
+int kmd_nl_thread_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmd_session *s = kmd_cursor(cb)->s;
+
+	return kmd_snapshot_dump(skb, cb, s->cap->snap.nr_threads, kmd_put_thread_i);
+}
+
+int kmd_nl_vma_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmd_session *s = kmd_cursor(cb)->s;
+
+	return kmd_snapshot_dump(skb, cb, s->cap->snap.nr_vmas, kmd_put_vma_i);
+}
+
+int kmd_nl_module_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmd_session *s = kmd_cursor(cb)->s;
+
+	return kmd_snapshot_dump(skb, cb, s->cap->snap.nr_modules, kmd_put_module_i);
+}
