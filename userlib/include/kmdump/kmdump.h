@@ -59,7 +59,10 @@
  *  10. MemoryCallback loop        (not for MiniDumpWithFullMemory) each TRUE answer adds
  *                                 [MemoryBase, +MemorySize); FALSE or MemorySize 0 ends it.
  *  11. RemoveMemoryCallback loop  (not for full memory) each answer cuts a range out of
- *                                 every block (stacks included); FALSE or size 0 ends it.
+ *                                 the blocks (IP windows, flag-driven blocks and what the
+ *                                 Memory loop added), splitting them; a thread's stack is
+ *                                 one block kept whole (clear ThreadWriteStack to drop it).
+ *                                 FALSE or size 0 ends it.
  *  12. VmQueryCallback            (VM callbacks on) once per mapping, Input.VmQuery.Offset =
  *                                 its start; Output.VmQueryStatus preset E_NOTIMPL. S_OK
  *                                 replaces the MemoryInfoList entry with VmQueryResult;
