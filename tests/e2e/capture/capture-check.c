@@ -5,7 +5,10 @@
  * against what the target is known to hold and against the kernel's own
  * /proc view. Prints TAP lines; exits non-zero if any check failed.
  *
- *   capture-check TARGET [run|stopped]
+ *   capture-check TARGET [run|stopped|many]
+ *
+ * "many" dumps the target with 1,000 extra threads and reports the freeze and
+ * pause times the module measured (figures only, never asserted on).
  *
  * "stopped" SIGSTOPs the target before the dump and checks that it is still
  * stopped afterwards (job-control state untouched), then continues it.
@@ -42,7 +45,7 @@
 
 #include "kmdump.h"
 
-#define MAX_THREADS	256
+#define MAX_THREADS	2048
 #define MAX_VMAS	4096
 #define MAX_MODS	512
 #define MAX_FAILS	16
@@ -323,6 +326,8 @@ struct target {
 	int to_fd, from_fd;
 };
 
+static const char *target_extra = "0";
+
 static int start_target(const char *path, struct target *t)
 {
 	int in[2], out[2];
@@ -339,7 +344,7 @@ static int start_target(const char *path, struct target *t)
 		dup2(out[1], 1);
 		close(in[1]);
 		close(out[0]);
-		execl(path, path, (char *)NULL);
+		execl(path, path, target_extra, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -664,6 +669,33 @@ static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
 	close(fd);
 }
 
+static void on_close(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	struct session *s = arg;
+
+	(void)nlh;
+	if (tb[KMDUMP_A_PAUSE_NS])
+		s->pause_ns = get_u64(tb[KMDUMP_A_PAUSE_NS]);
+}
+
+/* 1,000 extra threads: all listed and every one held. */
+static void check_many(const struct target *tg, const struct session *s)
+{
+	struct nl_msg *msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
+	int i, held = 0, err;
+
+	(void)tg;
+	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s->id);
+	err = request(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP, msg, on_thread, NULL);
+	for (i = 0; i < nthreads; i++)
+		if (threads[i].freeze == KMDUMP_THREAD_FREEZE_PARKED ||
+		    threads[i].freeze == KMDUMP_THREAD_FREEZE_BLOCKED)
+			held++;
+	check(!err && s->thread_count >= 1004 && nthreads == (int)s->thread_count,
+	      "all %u threads listed (%d in the dump)", s->thread_count, nthreads);
+	check(held >= 1004, "%d threads held (parked or blocked)", held);
+}
+
 /* After the close the target must run as before: the blocked read completes. */
 static void check_after(const struct target *tg, int stopped)
 {
@@ -702,14 +734,17 @@ int main(int argc, char **argv)
 	struct target tg = {};
 	struct nl_msg *msg;
 	char path[64];
-	int stopped, memfd, err, status;
+	int stopped, many, memfd, err, status;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: capture-check TARGET [run|stopped]\n");
 		return 2;
 	}
 	stopped = argc > 2 && !strcmp(argv[2], "stopped");
-	mode = stopped ? "stopped" : "running";
+	many = argc > 2 && !strcmp(argv[2], "many");
+	mode = stopped ? "stopped" : many ? "1000-thread" : "running";
+	if (many)
+		target_extra = "1000";
 	if (!dir)
 		dir = "/tmp";
 	sk = nl_socket_alloc();
@@ -744,6 +779,10 @@ int main(int argc, char **argv)
 	printf("# freeze %llu ns, paused %llu ns, %u threads\n", (unsigned long long)s.freeze_ns,
 	       (unsigned long long)s.pause_ns, s.thread_count);
 	check(s.freeze_ns > 0 && s.pause_ns >= s.freeze_ns, "freeze and pause times reported");
+	if (many) {
+		check_many(&tg, &s);
+		goto close;
+	}
 
 	msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
 	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
@@ -762,10 +801,15 @@ int main(int argc, char **argv)
 	check_modules();
 	check_memory(&tg, s.id, dir);
 
+close:
 	msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
 	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-	err = request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_open, &s);
+	err = request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
 	check(!err, "session-close: %s", err ? nl_geterror(err) : "ok");
+	if (s.pause_ns)
+		printf("# KMDUMP-BENCH %s freeze_ns=%llu pause_ns=%llu threads=%u\n", mode,
+		       (unsigned long long)s.freeze_ns, (unsigned long long)s.pause_ns,
+		       s.thread_count);
 	check_after(&tg, stopped);
 out:
 	kill(tg.pid, SIGKILL);

@@ -19,6 +19,9 @@
  * When all threads run it prints one line on stdout:
  *   READY <pid> <spinner tid> <sleeper tid> <reader tid> <buf> <buf len> <region>
  * (addresses in hex). It never exits by itself; kill it.
+ *
+ *   mt-target [EXTRA]   also starts EXTRA threads that wake every 100 ms (the
+ *                       freeze benchmark's 1,000-thread target)
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -93,6 +96,14 @@ static void *nothing(void *arg)
 	return arg;
 }
 
+static void *napper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		usleep(100000);
+	return NULL;
+}
+
 static void *churn(void *arg)
 {
 	pthread_t t;
@@ -106,8 +117,10 @@ static void *churn(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	long extra = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
+	pthread_attr_t small;
 	void *(*fn[])(void *) = { spinner, sleeper, reader, churn };
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *region;
@@ -125,6 +138,11 @@ int main(void)
 		return 1;
 	for (i = 0; i < sizeof(fn) / sizeof(fn[0]); i++)
 		if (pthread_create(&t, NULL, fn[i], NULL))
+			return 1;
+	pthread_attr_init(&small);
+	pthread_attr_setstacksize(&small, 64 * 1024);
+	for (i = 0; i < (size_t)extra; i++)
+		if (pthread_create(&t, &small, napper, NULL))
 			return 1;
 	pthread_mutex_lock(&lock);
 	while (started < 3)
