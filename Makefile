@@ -23,10 +23,10 @@ MODDIR = $(BUILD)/modules/$(KREL)$(if $(KUNIT),-kunit)
 .PHONY: all module check demo bench install clean kdir-check
 all: userlib cmd module
 
--include userlib/userlib.mk
--include cmd/cmd.mk
+include userlib/userlib.mk
+include cmd/cmd.mk
 include tests/tests.mk
--include tests/e2e/e2e.mk
+include tests/e2e/e2e.mk
 
 kdir-check:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
