@@ -27,7 +27,7 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
-HRESULT kmd_dump_pid(struct kmd_dump_args *a, struct kmdump_result *res)
+HRESULT kmd_dump_pid(kmd_open_fn open_source, struct kmd_dump_args *a, struct kmdump_result *res)
 {
 	struct kmd_source src = { 0 };
 	int own_pidfd = -1;
@@ -38,6 +38,10 @@ HRESULT kmd_dump_pid(struct kmd_dump_args *a, struct kmdump_result *res)
 		snprintf(res->message, sizeof(res->message), "invalid process id %d", (int)a->pid);
 		return E_INVALIDARG;
 	}
+	/* bad arguments are refused before the target is touched */
+	hr = kmd_engine_check_args(a, res);
+	if (FAILED(hr))
+		return hr;
 	if (a->pidfd < 0) {
 		/* ProcessHandle is a pidfd; without one (kernel < 5.3) callbacks see -1 */
 		own_pidfd = open_pidfd((pid_t)a->pid);
@@ -48,7 +52,7 @@ HRESULT kmd_dump_pid(struct kmd_dump_args *a, struct kmdump_result *res)
 		}
 		a->pidfd = own_pidfd;
 	}
-	hr = kmd_source_kmod_open(&src, a->pid, res->message, sizeof(res->message));
+	hr = open_source(&src, a->pid, res->message, sizeof(res->message));
 	if (SUCCEEDED(hr)) {
 		hr = kmd_engine_run(&src, a, res);
 		src.ops->close(src.ctx);
@@ -89,43 +93,51 @@ HRESULT kmdump_write_dump(const struct kmdump_options *o, struct kmdump_result *
 		return E_INVALIDARG;
 	}
 	args_from_options(&a, o);
-	return kmd_dump_pid(&a, result);
+	return kmd_dump_pid(kmd_source_kmod_open, &a, result);
 }
 
-HRESULT kmdump_write_dump_file(const struct kmdump_options *o, const char *path,
-			       struct kmdump_result *result)
+HRESULT kmd_dump_path(kmd_open_fn open_source, struct kmd_dump_args *a, const char *path,
+		      struct kmdump_result *res)
 {
-	struct kmdump_options copy;
-	struct kmdump_result local;
 	HRESULT hr;
 	int fd;
 
-	if (!result)
-		result = &local;
-	if (!o || !path || !*path) {
-		memset(result, 0, sizeof(*result));
-		snprintf(result->message, sizeof(result->message), "no %s given", o ? "path" : "options");
+	memset(res, 0, sizeof(*res));
+	if (!path || !*path) {
+		snprintf(res->message, sizeof(res->message), "no output path given");
 		return E_INVALIDARG;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int err = errno;
 
-		memset(result, 0, sizeof(*result));
-		snprintf(result->message, sizeof(result->message), "cannot create %s: %s", path,
-			 strerror(err));
-		return err == EACCES || err == EPERM ? E_ACCESSDENIED
-		       : err == ENOSPC ? (HRESULT)KMDUMP_E_DISK_FULL : E_INVALIDARG;
+		snprintf(res->message, sizeof(res->message), "cannot create %s: %s", path, strerror(err));
+		return kmd_hresult_from_errno(err);
 	}
-	copy = *o;
-	copy.fd = fd;
-	hr = kmdump_write_dump(&copy, result);
+	a->fd = fd;
+	hr = kmd_dump_pid(open_source, a, res);
 	if (close(fd) && SUCCEEDED(hr)) {
-		snprintf(result->message, sizeof(result->message), "closing %s failed: %s", path,
-			 strerror(errno));
-		hr = (HRESULT)KMDUMP_E_DISK_FULL;
+		hr = kmd_hresult_from_errno(errno);
+		snprintf(res->message, sizeof(res->message), "closing %s failed: %s", path, strerror(errno));
 	}
 	if (FAILED(hr))
 		unlink(path); /* never leave a partial dump behind */
 	return hr;
+}
+
+HRESULT kmdump_write_dump_file(const struct kmdump_options *o, const char *path,
+			       struct kmdump_result *result)
+{
+	struct kmdump_result local;
+	struct kmd_dump_args a;
+
+	if (!result)
+		result = &local;
+	if (!o) {
+		memset(result, 0, sizeof(*result));
+		snprintf(result->message, sizeof(result->message), "no options given");
+		return E_INVALIDARG;
+	}
+	args_from_options(&a, o);
+	return kmd_dump_path(kmd_source_kmod_open, &a, path, result);
 }

@@ -480,14 +480,12 @@ static HRESULT check_exception_thread(struct eng *e)
 			tid, e->a->pid);
 }
 
-/* Steps 12-15: the file. Metadata first, then memory, thaw, then the tables. */
+/* Steps 12-15: the file. Metadata first, then memory, the tables, the directory. */
 static HRESULT write_dump(struct eng *e)
 {
 	if (FAILED(streams_write_metadata(e)) || FAILED(streams_write_memory_list(e)) ||
-	    FAILED(streams_write_thread_list(e)) || FAILED(streams_write_memory64(e)))
-		return e->err;
-	e->src->ops->thaw(e->src->ctx);
-	if (FAILED(streams_write_directory(e)) || FAILED(sink_finish(e)))
+	    FAILED(streams_write_thread_list(e)) || FAILED(streams_write_memory64(e)) ||
+	    FAILED(streams_write_directory(e)) || FAILED(sink_finish(e)))
 		return e->err;
 	return S_OK;
 }
@@ -524,6 +522,14 @@ static void fill_result(struct eng *e)
 		e->res->pause_ns = p.pause_ns;
 }
 
+HRESULT kmd_engine_check_args(const struct kmd_dump_args *a, struct kmdump_result *res)
+{
+	struct eng e = { .a = a, .res = res, .err = S_OK };
+
+	memset(res, 0, sizeof(*res));
+	return check_args(&e);
+}
+
 HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 		       struct kmdump_result *res)
 {
@@ -542,12 +548,13 @@ HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 		    SUCCEEDED(step_memory_loops(&e)))
 			write_dump(&e);
 	}
+	/* the kernel dump describes the frozen threads: the target is released after it */
+	if (SUCCEEDED(e.err))
+		step_kernel_dump(&e);
 	src->ops->thaw(src->ctx);
 	if (FAILED(e.err))
 		sink_invalidate(&e);
 	fill_result(&e);
-	if (SUCCEEDED(e.err))
-		step_kernel_dump(&e);
 	src->on_status = NULL;
 	eng_free(&e);
 	return e.err;

@@ -132,6 +132,8 @@ struct eng {
 };
 
 /* engine.c */
+/* The argument checks of kmd_engine_run(), for callers that want them before opening. */
+HRESULT kmd_engine_check_args(const struct kmd_dump_args *a, struct kmdump_result *res);
 HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 		       struct kmdump_result *res);
 BOOL eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,

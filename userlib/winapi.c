@@ -35,7 +35,7 @@ BOOL WINAPI MiniDumpWriteDump(HANDLE hProcess, DWORD ProcessId, HANDLE hFile,
 		a.callback_param = CallbackParam->CallbackParam;
 	}
 	a.now = time(NULL);
-	hr = kmd_dump_pid(&a, &res);
+	hr = kmd_dump_pid(kmd_source_kmod_open, &a, &res);
 	if (FAILED(hr)) {
 		last_error = (DWORD)hr;
 		return FALSE;

@@ -60,5 +60,7 @@ Suite *callbacks_suite(void);
 Suite *args_suite(void);
 Suite *support_suite(void);
 Suite *readers_suite(void);
+Suite *api_suite(void);
+Suite *compat_suite(void);
 
 #endif

@@ -97,7 +97,8 @@
  *  16. WriteKernelMinidumpCallback after the user dump is complete; Output.Handle preset
  *                                 INVALID_HANDLE_VALUE. TRUE with a descriptor asks the
  *                                 module to write a kernel minidump of the target's threads
- *                                 into it (needs CAP_SYS_ADMIN).
+ *                                 into it (needs CAP_SYS_ADMIN). The target is released
+ *                                 after this step, so both dumps show the same moment.
  *  17. KernelMinidumpStatusCallback Input.Status = the HRESULT the module reported for
  *                                 that kernel dump. The same callback also carries, as they
  *                                 arrive, the module's status events for this session

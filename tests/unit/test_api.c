@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The entry points around the engine: dumps to a path, and several dumps at once. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "harness.h"
+#include "api.h"
+
+static _Thread_local struct fake *thread_fake;
+
+static HRESULT open_fake(struct kmd_source *src, uint32_t pid, char *msg, size_t len)
+{
+	(void)pid;
+	(void)msg;
+	(void)len;
+	*src = thread_fake->src;
+	return S_OK;
+}
+
+static void args_init(struct kmd_dump_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->pid = FAKE_PID;
+	a->pidfd = TEST_PIDFD;
+	a->fd = -1;
+	a->now = TEST_NOW;
+}
+
+static char path[64];
+
+static void setup(void)
+{
+	strcpy(path, "/tmp/kmdump-unit-api-XXXXXX");
+	close(mkstemp(path));
+}
+
+static void teardown(void)
+{
+	unlink(path);
+}
+
+START_TEST(dump_to_path)
+{
+	struct kmd_dump_args a;
+	struct kmdump_result res;
+	struct fake f;
+	struct stat st;
+	struct md m;
+	int fd;
+
+	fake_init(&f);
+	thread_fake = &f;
+	args_init(&a);
+	ck_assert_int_eq(kmd_dump_path(open_fake, &a, path, &res), S_OK);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	ck_assert_uint_eq((uint64_t)st.st_size, res.bytes);
+	fd = open(path, O_RDONLY);
+	ck_assert_msg(md_load_fd(&m, fd) == 0, "%s", m.err);
+	md_free(&m);
+	close(fd);
+}
+END_TEST
+
+/* cancels at the first poll of the memory phase: the metadata is on disk by then */
+static BOOL cancel_late(PVOID p, PMINIDUMP_CALLBACK_INPUT in, PMINIDUMP_CALLBACK_OUTPUT out)
+{
+	int *seen_remove = p;
+
+	if (in->CallbackType == RemoveMemoryCallback)
+		*seen_remove = 1;
+	if (in->CallbackType == CancelCallback && *seen_remove)
+		out->Cancel = TRUE;
+	return TRUE;
+}
+
+START_TEST(failed_dump_removes_the_file)
+{
+	struct kmd_dump_args a;
+	struct kmdump_result res;
+	struct fake f;
+	int n = 0;
+
+	fake_init(&f);
+	thread_fake = &f;
+	args_init(&a);
+	f.capture_hr = (HRESULT)KMDUMP_E_ACCESSDENIED;
+	ck_assert_int_eq(kmd_dump_path(open_fake, &a, path, &res), (HRESULT)KMDUMP_E_ACCESSDENIED);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* cancelled after data was written */
+	fake_init(&f);
+	args_init(&a);
+	a.callback = cancel_late;
+	a.callback_param = &n;
+	ck_assert_int_eq(kmd_dump_path(open_fake, &a, path, &res), (HRESULT)0x800704C7);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* an unwritable path */
+	ck_assert_int_eq(kmd_dump_path(open_fake, &a, "/nonexistent-dir/x.dmp", &res),
+			 (HRESULT)KMDUMP_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(res.message, "/nonexistent-dir/x.dmp"));
+}
+END_TEST
+
+START_TEST(bad_pid)
+{
+	struct kmd_dump_args a;
+	struct kmdump_result res;
+
+	args_init(&a);
+	a.pid = 0;
+	ck_assert_int_eq(kmd_dump_pid(open_fake, &a, &res), E_INVALIDARG);
+	a.pid = (uint32_t)-5;
+	ck_assert_int_eq(kmd_dump_pid(open_fake, &a, &res), E_INVALIDARG);
+	ck_assert_ptr_nonnull(strstr(res.message, "process id"));
+}
+END_TEST
+
+struct job {
+	struct fake f;
+	struct kmdump_result res;
+	HRESULT hr;
+	int fd;
+};
+
+static void *dump_thread(void *arg)
+{
+	struct job *j = arg;
+	struct kmd_dump_args a;
+
+	fake_init(&j->f);
+	thread_fake = &j->f;
+	args_init(&a);
+	a.dump_type = MiniDumpWithFullMemory;
+	j->fd = memfd_create("dump", MFD_CLOEXEC);
+	a.fd = j->fd;
+	j->hr = kmd_dump_pid(open_fake, &a, &j->res);
+	return NULL;
+}
+
+START_TEST(concurrent_dumps)
+{
+	struct job jobs[4];
+	pthread_t t[4];
+	struct md m0, m;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, dump_thread, &jobs[i]), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(jobs[0].hr, S_OK);
+	ck_assert_int_eq(md_load_fd(&m0, jobs[0].fd), 0);
+	for (i = 1; i < 4; i++) {
+		ck_assert_int_eq(jobs[i].hr, S_OK);
+		ck_assert_int_eq(md_load_fd(&m, jobs[i].fd), 0);
+		ck_assert_uint_eq(m.len, m0.len);
+		ck_assert_int_eq(memcmp(m.p, m0.p, m.len), 0);
+		md_free(&m);
+		close(jobs[i].fd);
+	}
+	md_free(&m0);
+	close(jobs[0].fd);
+}
+END_TEST
+
+/* the real source on the host, where the module is never loaded */
+START_TEST(dump_file_without_module)
+{
+	struct kmdump_options o;
+	struct kmdump_result res;
+
+	kmdump_options_init(&o, getpid());
+	ck_assert_int_eq(o.fd, -1);
+	ck_assert_int_eq(o.pidfd, -1);
+	ck_assert_int_eq(kmdump_write_dump_file(&o, path, &res), (HRESULT)KMDUMP_E_NOT_FOUND);
+	ck_assert_msg(strstr(res.message, "insmod kmdump.ko"), "%s", res.message);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_eq(kmdump_write_dump(NULL, &res), E_INVALIDARG);
+	ck_assert_int_eq(kmdump_write_dump_file(&o, "", &res), E_INVALIDARG);
+}
+END_TEST
+
+Suite *api_suite(void)
+{
+	Suite *s = suite_create("api");
+	TCase *tc = tcase_create("api");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, dump_to_path);
+	tcase_add_test(tc, failed_dump_removes_the_file);
+	tcase_add_test(tc, bad_pid);
+	tcase_add_test(tc, concurrent_dumps);
+	tcase_add_test(tc, dump_file_without_module);
+	suite_add_tcase(s, tc);
+	return s;
+}
