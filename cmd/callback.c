@@ -94,6 +94,8 @@ BOOL cmd_callback(PVOID param, PMINIDUMP_CALLBACK_INPUT in, PMINIDUMP_CALLBACK_O
 	case ThreadExCallback:
 	case ModuleCallback:
 		return TRUE; /* keep everything with the default flags */
+	case IncludeVmRegionCallback:
+		return TRUE; /* keep each region whole (Continue is preset TRUE) */
 	case CancelCallback:
 		out->CheckCancel = s->progress ? TRUE : FALSE;
 		out->Cancel = FALSE;
