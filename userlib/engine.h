@@ -105,6 +105,7 @@ struct eng {
 	uint64_t cap;      /* size cap, UINT64_MAX for none */
 	uint64_t tail;     /* bytes still to come after the memory being written */
 	bool capped;       /* the cap has left memory out; write no more */
+	uint64_t hiwater;  /* highest offset written (direct reads may leave bytes past end) */
 	bool header_written;
 
 	/* the process */

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "engine.h"
 
 #define KMD_MAX_DESC (64ull << 20) /* Breakpad reads regions up to 64 MiB */
@@ -82,30 +83,45 @@ uint64_t mem_room(struct eng *e, uint64_t want, uint64_t tail)
 	return e->cap - used < want ? e->cap - used : want;
 }
 
-/* Appends bytes read at addr, extending the last descriptor when contiguous. */
-static HRESULT emit(struct eng *e, uint64_t addr, const void *buf, size_t len, bool full)
+/* Records [addr, +len) written at rva, extending the last descriptor when contiguous. */
+static HRESULT desc_add(struct eng *e, uint64_t addr, uint64_t len, uint64_t rva, bool full)
 {
 	struct eng_descs *d = full ? &e->mem64 : &e->mem;
 	struct eng_desc *last = d->n ? &d->v[d->n - 1] : NULL;
-	uint64_t rva = e->end;
 
 	if (last && last->start + last->size == addr && last->rva + last->size == rva &&
 	    (full || last->size + len <= KMD_MAX_DESC)) {
-		if (FAILED(sink_append(e, buf, len, NULL)))
-			return e->err;
 		last->size += len;
 		return S_OK;
 	}
-	if (full && d->n >= e->mem64_slots) {
-		/* no descriptor left for another range: leave the rest out */
-		e->capped = e->res->capped = true;
-		return S_FALSE;
-	}
-	if (FAILED(sink_append(e, buf, len, NULL)))
-		return e->err;
 	if (descs_push(d, addr, len, rva))
 		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	return S_OK;
+}
+
+/* Whether one more Memory64List range fits the descriptors reserved for it. */
+static bool desc_room(struct eng *e, uint64_t addr, bool full)
+{
+	const struct eng_descs *d = &e->mem64;
+
+	if (!full || (d->n && d->v[d->n - 1].start + d->v[d->n - 1].size == addr) ||
+	    d->n < e->mem64_slots)
+		return true;
+	/* no descriptor left for another range: leave the rest out */
+	e->capped = e->res->capped = true;
+	return false;
+}
+
+/* Appends bytes read at addr to the dump. S_FALSE: left out (no descriptor left). */
+static HRESULT emit(struct eng *e, uint64_t addr, const void *buf, size_t len, bool full)
+{
+	uint64_t rva = e->end;
+
+	if (!desc_room(e, addr, full))
+		return S_FALSE;
+	if (FAILED(sink_append(e, buf, len, NULL)))
+		return e->err;
+	return desc_add(e, addr, len, rva, full);
 }
 
 /* End of the unreadable run that starts at addr (page by page, at most to end). */
@@ -141,6 +157,130 @@ static HRESULT report_failure(struct eng *e, uint64_t addr, uint64_t len, HRESUL
 	return S_OK;
 }
 
+struct direct_fail {
+	struct {
+		uint64_t addr, len;
+		HRESULT why;
+	} *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void direct_failed(void *arg, uint64_t addr, uint64_t len, HRESULT why)
+{
+	struct direct_fail *f = arg;
+
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		void *v = realloc(f->v, cap * sizeof(*f->v));
+
+		if (!v) {
+			f->oom = true;
+			return;
+		}
+		f->v = v;
+		f->cap = cap;
+	}
+	f->v[f->n].addr = addr;
+	f->v[f->n].len = len;
+	f->v[f->n].why = why;
+	f->n++;
+}
+
+/* Moves len bytes of the dump from offset from down to offset to (to < from). */
+static HRESULT move_down(struct eng *e, uint64_t from, uint64_t to, uint64_t len)
+{
+	uint8_t *buf;
+	HRESULT hr = S_OK;
+
+	if (from == to || !len)
+		return S_OK;
+	buf = malloc(KMD_READ_CHUNK);
+	if (!buf)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	while (len && SUCCEEDED(hr)) {
+		size_t n = len < KMD_READ_CHUNK ? len : KMD_READ_CHUNK;
+		ssize_t got = pread(e->a->fd, buf, n, e->base + (off_t)from);
+
+		if (got != (ssize_t)n) {
+			hr = eng_fail(e, (HRESULT)KMDUMP_E_READ_FAULT,
+				      "re-reading the dump to close a gap failed at offset %llu",
+				      (unsigned long long)from);
+			break;
+		}
+		hr = sink_write(e, to, buf, n);
+		from += n;
+		to += n;
+		len -= n;
+	}
+	free(buf);
+	return hr;
+}
+
+/* Places the readable piece [addr, +len), written at its direct offset, at e->end. */
+static HRESULT direct_piece(struct eng *e, uint64_t addr, uint64_t len, uint64_t written_at)
+{
+	if (!len)
+		return S_OK;
+	if (!desc_room(e, addr, true))
+		return S_FALSE;
+	if (FAILED(move_down(e, written_at, e->end, len)) ||
+	    FAILED(desc_add(e, addr, len, e->end, true)))
+		return e->err;
+	e->end += len;
+	e->res->memory_bytes += len;
+	return S_OK;
+}
+
+/*
+ * Full memory without VM callbacks or I/O redirection: the module writes the bytes
+ * straight into the file; unreadable runs are then reported and cut out, moving the
+ * rest down so the Memory64List data stays contiguous.
+ */
+static HRESULT mem_write_direct(struct eng *e, uint64_t start, uint64_t end)
+{
+	struct direct_fail f = { 0 };
+	uint64_t room = mem_room(e, end - start, e->tail), base = e->end, cur = start;
+	HRESULT hr;
+	size_t i;
+
+	if (room < end - start) {
+		e->capped = e->res->capped = true;
+		end = start + room;
+		if (start >= end)
+			return S_OK;
+	}
+	hr = e->src->ops->read_to_fd(e->src->ctx, e->a->fd, start, end - start,
+				     (uint64_t)e->base + base, direct_failed, &f);
+	if (end - start && base + (end - start) > e->hiwater)
+		e->hiwater = base + (end - start);
+	if (FAILED(hr) || f.oom) {
+		free(f.v);
+		return eng_fail(e, f.oom ? E_OUTOFMEMORY : hr,
+				"reading [0x%llx, 0x%llx) into the dump failed: %s",
+				(unsigned long long)start, (unsigned long long)end,
+				kmdump_strerror(f.oom ? E_OUTOFMEMORY : hr));
+	}
+	for (i = 0; i <= f.n && SUCCEEDED(e->err); i++) {
+		uint64_t stop = i < f.n ? f.v[i].addr : end;
+
+		if (stop > cur && direct_piece(e, cur, stop - cur, base + (cur - start)) == S_FALSE)
+			break;
+		if (i == f.n)
+			break;
+		if (FAILED(report_failure(e, f.v[i].addr, f.v[i].len, f.v[i].why)))
+			break;
+		cur = f.v[i].addr + f.v[i].len;
+	}
+	free(f.v);
+	return e->err;
+}
+
+static bool direct_possible(const struct eng *e)
+{
+	return e->src->ops->read_to_fd && !e->io_redirect && !e->vm_on;
+}
+
 /* Streams [start, end) of target memory into the dump (MemoryList or Memory64List). */
 HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full)
 {
@@ -151,6 +291,8 @@ HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full)
 		return e->err;
 	if (e->capped || start >= end)
 		return S_OK;
+	if (full && direct_possible(e))
+		return mem_write_direct(e, start, end);
 	buf = malloc(end - start < KMD_READ_CHUNK ? end - start : KMD_READ_CHUNK);
 	if (!buf)
 		return eng_fail(e, E_OUTOFMEMORY, "out of memory");

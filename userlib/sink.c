@@ -104,8 +104,13 @@ HRESULT sink_finish(struct eng *e)
 	MINIDUMP_CALLBACK_INPUT in = { 0 };
 	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
 
-	if (!e->io_redirect)
+	if (!e->io_redirect) {
+		/* direct reads that were cut around holes leave stale bytes past the end */
+		if (e->hiwater > e->end && ftruncate(e->a->fd, e->base + (off_t)e->end))
+			return eng_fail(e, kmd_hresult_from_errno(errno), "truncating the dump failed: %s",
+					strerror(errno));
 		return S_OK;
+	}
 	in.Io.Handle = e->a->fd;
 	out.Status = E_FAIL;
 	if (!eng_callback(e, IoFinishCallback, &in, &out) || out.Status != S_OK)

@@ -113,6 +113,14 @@ struct kmd_source_ops {
 	 * is undefined). len <= 1 MiB.
 	 */
 	HRESULT (*read)(void *ctx, uint64_t addr, void *buf, size_t len, size_t *done);
+	/*
+	 * Optional (NULL: not offered): read [addr, addr+len) straight into fd, each
+	 * readable byte a at file offset off + (a - addr), without passing through this
+	 * process. Unreadable runs are not written; each is reported through fail, in
+	 * address order. S_OK when the call completed (failures included), else why not.
+	 */
+	HRESULT (*read_to_fd)(void *ctx, int fd, uint64_t addr, uint64_t len, uint64_t off,
+			      kmd_fail_fn fail, void *arg);
 	/* A Linux stream's content (malloc'd into out), or an error when unavailable. */
 	HRESULT (*file)(void *ctx, enum kmd_src_file which, struct kmd_blob *out);
 	/* Write a kernel minidump of the target's threads to fd; returns its HRESULT. */

@@ -283,6 +283,41 @@ static HRESULT ks_read(void *ctx, uint64_t addr, void *buf, size_t len, size_t *
 	return hr;
 }
 
+struct direct {
+	kmd_fail_fn fail;
+	void *arg;
+	HRESULT fatal; /* a piece that failed without naming its extents */
+};
+
+static int on_piece(void *arg, const struct kmd_tr_piece *p)
+{
+	struct direct *d = arg;
+	uint32_t i;
+
+	if (FAILED(p->hr) && !p->nfailed) {
+		d->fatal = p->hr;
+		return 1;
+	}
+	for (i = 0; i < p->nfailed; i++)
+		d->fail(d->arg, p->failed[i].addr, p->failed[i].len, p->hr);
+	return 0;
+}
+
+/* Bulk bytes bypass netlink: the module writes them into the dump file itself. */
+static HRESULT ks_read_to_fd(void *ctx, int fd, uint64_t addr, uint64_t len, uint64_t off,
+			     kmd_fail_fn fail, void *arg)
+{
+	struct kmod_src *k = ctx;
+	struct kmd_tr_range r = { addr, len, off };
+	struct direct d = { fail, arg, S_OK };
+	HRESULT hr = kmd_tr_read_to_fd(k->tr, k->session, fd, &r, 1, on_piece, &d);
+
+	drain_events(k);
+	if (FAILED(d.fatal))
+		return d.fatal;
+	return hr == (HRESULT)KMDUMP_E_PARTIAL_COPY ? S_OK : hr;
+}
+
 static HRESULT blob_copy(struct kmd_blob *out, const void *p, size_t len)
 {
 	if (!p || !len)
@@ -413,6 +448,7 @@ static const struct kmd_source_ops kmod_ops = {
 	.vmas = ks_vmas,
 	.modules = ks_modules,
 	.read = ks_read,
+	.read_to_fd = ks_read_to_fd,
 	.file = ks_file,
 	.kernel_dump = ks_kernel_dump,
 	.thaw = ks_thaw,

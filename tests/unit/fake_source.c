@@ -111,6 +111,38 @@ static HRESULT fk_read(void *ctx, uint64_t addr, void *buf, size_t len, size_t *
 	return S_OK;
 }
 
+static HRESULT fk_read_to_fd(void *ctx, int fd, uint64_t addr, uint64_t len, uint64_t off,
+			     kmd_fail_fn fail, void *arg)
+{
+	struct fake *f = ctx;
+	uint64_t i = 0;
+
+	f->direct_reads++;
+	while (i < len) {
+		uint64_t run = i;
+		bool ok = fake_readable(f, addr + i);
+
+		while (run < len && fake_readable(f, addr + run) == ok)
+			run++;
+		if (!ok) {
+			fail(arg, addr + i, run - i, (HRESULT)KMDUMP_E_PARTIAL_COPY);
+		} else {
+			uint8_t *buf = malloc(run - i);
+			uint64_t k;
+
+			for (k = i; k < run; k++)
+				buf[k - i] = fake_at(f, addr + k);
+			if (pwrite(fd, buf, run - i, (off_t)(off + i)) != (ssize_t)(run - i)) {
+				free(buf);
+				return E_FAIL;
+			}
+			free(buf);
+		}
+		i = run;
+	}
+	return S_OK;
+}
+
 static HRESULT fk_file(void *ctx, enum kmd_src_file which, struct kmd_blob *out)
 {
 	struct fake *f = ctx;
@@ -156,6 +188,7 @@ static const struct kmd_source_ops fake_ops = {
 	.vmas = fk_vmas,
 	.modules = fk_modules,
 	.read = fk_read,
+	.read_to_fd = fk_read_to_fd,
 	.file = fk_file,
 	.kernel_dump = fk_kernel_dump,
 	.thaw = fk_thaw,

@@ -416,6 +416,41 @@ START_TEST(io_redirect_is_byte_identical)
 }
 END_TEST
 
+/* direct reads into the file, cut around holes, give the bytes the buffered path gives */
+START_TEST(direct_reads_match_buffered_reads)
+{
+	struct run fdrun;
+	uint8_t b[16];
+
+	run_init(&fdrun);
+	fdrun.a.dump_type = MiniDumpWithFullMemory | MiniDumpIgnoreInaccessibleMemory;
+	fake_add_hole(&fdrun.f, FAKE_HEAP + 0x1000, FAKE_HEAP + 0x3000);
+	fake_add_hole(&fdrun.f, FAKE_HEAP_END - 0x1000, FAKE_HEAP_END);
+	ck_assert_int_eq(run_dump(&fdrun), S_OK);
+	ck_assert_msg(fdrun.valid == 0, "%s", fdrun.md.err);
+	ck_assert_uint_gt(fdrun.f.direct_reads, 0);
+	ck_assert_uint_eq(fdrun.nfailures, 2);
+	ck_assert_uint_eq(fdrun.failures[0].Offset, FAKE_HEAP + 0x1000);
+	ck_assert_uint_eq(fdrun.failures[0].Bytes, 0x2000);
+	ck_assert_int_eq(md_memory(&fdrun.md, FAKE_HEAP + 0xff0, b, 16, true), 0);
+	ck_assert_uint_eq(b[15], fake_byte(FAKE_HEAP + 0xfff));
+	ck_assert_int_eq(md_memory(&fdrun.md, FAKE_HEAP + 0x3000, b, 16, true), 0);
+	ck_assert_uint_eq(b[0], fake_byte(FAKE_HEAP + 0x3000));
+	ck_assert_int_ne(md_memory(&fdrun.md, FAKE_HEAP + 0x1000, b, 1, true), 0);
+	ck_assert_int_eq(lseek(fdrun.fd, 0, SEEK_END), (off_t)fdrun.res.bytes);
+
+	R.a.dump_type = fdrun.a.dump_type;
+	fake_add_hole(&R.f, FAKE_HEAP + 0x1000, FAKE_HEAP + 0x3000);
+	fake_add_hole(&R.f, FAKE_HEAP_END - 0x1000, FAKE_HEAP_END);
+	R.hook = hook_redirect;
+	dump_ok();
+	ck_assert_uint_eq(R.f.direct_reads, 0);
+	ck_assert_uint_eq(R.io_len, fdrun.md.len);
+	ck_assert_int_eq(memcmp(R.io, fdrun.md.p, R.io_len), 0);
+	run_free(&fdrun);
+}
+END_TEST
+
 static int hook_io_fail(struct run *r, PMINIDUMP_CALLBACK_INPUT in, PMINIDUMP_CALLBACK_OUTPUT out)
 {
 	int rc = hook_redirect(r, in, out);
@@ -793,6 +828,7 @@ Suite *callbacks_suite(void)
 	tcase_add_test(tc, cancel_at_every_point);
 	tcase_add_test(tc, check_cancel_false_stops_polling);
 	tcase_add_test(tc, io_redirect_is_byte_identical);
+	tcase_add_test(tc, direct_reads_match_buffered_reads);
 	tcase_add_test(tc, io_failures_fail_the_dump);
 	tcase_add_test(tc, read_failures);
 	tcase_add_test(tc, stack_read_failure_fails_without_callback);

@@ -461,6 +461,7 @@ START_TEST(full_memory)
 		for (a = v->start; a < v->end; a += 97)
 			ck_assert_uint_eq(buf[a - v->start], fake_byte(a));
 	}
+	ck_assert_uint_gt(R.f.direct_reads, 0); /* the bytes bypassed this process */
 	/* the data is the last thing in the file */
 	ck_assert_uint_eq(l->BaseRva + R.res.memory_bytes - 0 >= R.md.len - 0x40000, 1);
 	/* stacks are still in the MemoryList for Breakpad */
