@@ -240,11 +240,17 @@ typedef struct _KMDUMP_TASK_ENTRY {
 	ULONG32 OnCpu;
 } KMDUMP_TASK_ENTRY;
 #pragma pack(pop)
-_Static_assert(sizeof(KMDUMP_TASK_LIST) == 16, "KMDUMP_TASK_LIST");
-_Static_assert(sizeof(KMDUMP_TASK_ENTRY) == 112, "KMDUMP_TASK_ENTRY");
-_Static_assert(offsetof(KMDUMP_TASK_ENTRY, Comm) == 72, "KMDUMP_TASK_ENTRY.Comm");
-_Static_assert(offsetof(KMDUMP_TASK_ENTRY, Frames) == 92, "KMDUMP_TASK_ENTRY.Frames");
-_Static_assert(offsetof(KMDUMP_TASK_ENTRY, OnCpu) == 108, "KMDUMP_TASK_ENTRY.OnCpu");
+#if defined(__cplusplus)
+#define KMDUMP_TASK_SA static_assert
+#else
+#define KMDUMP_TASK_SA _Static_assert
+#endif
+KMDUMP_TASK_SA(sizeof(KMDUMP_TASK_LIST) == 16, "KMDUMP_TASK_LIST");
+KMDUMP_TASK_SA(sizeof(KMDUMP_TASK_ENTRY) == 112, "KMDUMP_TASK_ENTRY");
+KMDUMP_TASK_SA(offsetof(KMDUMP_TASK_ENTRY, Comm) == 72, "KMDUMP_TASK_ENTRY.Comm");
+KMDUMP_TASK_SA(offsetof(KMDUMP_TASK_ENTRY, Frames) == 92, "KMDUMP_TASK_ENTRY.Frames");
+KMDUMP_TASK_SA(offsetof(KMDUMP_TASK_ENTRY, OnCpu) == 108, "KMDUMP_TASK_ENTRY.OnCpu");
+#undef KMDUMP_TASK_SA
 
 /* Exception information, what an in-process crash handler has. */
 struct kmdump_exception {
