@@ -46,10 +46,6 @@ static void trace(const PMINIDUMP_CALLBACK_INPUT in)
 	case KernelMinidumpStatusCallback:
 		fprintf(stderr, " 0x%08x %s", (unsigned int)in->Status, kmdump_strerror(in->Status));
 		break;
-	case VmPostReadCallback:
-		fprintf(stderr, " 0x%llx +%u", (unsigned long long)in->VmPostRead.Offset,
-			in->VmPostRead.Completed);
-		break;
 	}
 	fputc('\n', stderr);
 }
@@ -84,8 +80,7 @@ BOOL cmd_callback(PVOID param, PMINIDUMP_CALLBACK_INPUT in, PMINIDUMP_CALLBACK_O
 {
 	struct cmd_state *s = param;
 
-	if (s->verbose && in->CallbackType != CancelCallback &&
-	    in->CallbackType != VmPreReadCallback)
+	if (s->verbose && in->CallbackType != CancelCallback)
 		trace(in);
 	switch (in->CallbackType) {
 	case IncludeThreadCallback:
@@ -95,20 +90,16 @@ BOOL cmd_callback(PVOID param, PMINIDUMP_CALLBACK_INPUT in, PMINIDUMP_CALLBACK_O
 	case ModuleCallback:
 		return TRUE; /* keep everything with the default flags */
 	case IncludeVmRegionCallback:
+		/* one callback per region, just before it is read: count the previous one */
+		s->done += s->pending;
+		s->pending = out->VmRegion.RegionSize;
+		draw(s, false);
 		return TRUE; /* keep each region whole (Continue is preset TRUE) */
 	case CancelCallback:
 		out->CheckCancel = s->progress ? TRUE : FALSE;
 		out->Cancel = FALSE;
 		draw(s, false);
 		return TRUE;
-	case VmStartCallback:
-		/* the progress bar counts bytes as they are read */
-		out->Status = s->progress ? S_FALSE : S_OK;
-		return TRUE;
-	case VmPostReadCallback:
-		s->done += in->VmPostRead.Completed;
-		draw(s, false);
-		return FALSE; /* leave the result as it is */
 	case WriteKernelMinidumpCallback:
 		if (s->kernel_fd < 0)
 			return FALSE;

@@ -12,7 +12,8 @@ struct cmd_state {
 	bool progress;    /* draw a progress bar on stderr (a terminal) */
 	int kernel_fd;    /* --kernel-dump descriptor, -1 when not asked */
 	uint64_t total;   /* bytes the progress bar expects (full memory), 0 unknown */
-	uint64_t done;
+	uint64_t done;    /* bytes of the regions already read */
+	uint64_t pending; /* size of the region being read */
 	uint64_t last_draw_ns;
 };
 
