@@ -31,8 +31,9 @@
  *               none, @108 u32 OnCpu (1: was running, no stack taken).
  *
  * Kernel identity and modules come only from interfaces root can read
- * (/sys/kernel/notes, /proc/modules, /sys/module/<m>/notes), opened by the
- * worker with kernel credentials; no unexported symbol is involved. Stacks
+ * (/sys/kernel/notes, /sys/module/<m>/{initstate,coresize,sections/.text,
+ * notes}), opened by the worker with kernel credentials; no unexported
+ * symbol is involved. Stacks
  * are symbol+offset only (kstack.c). The header is written last, so a file
  * cut short by an error never passes for a dump.
  */
@@ -141,12 +142,12 @@ static ssize_t kmd_read_pseudo(const char *path, char *buf, size_t max)
 		return PTR_ERR(f);
 	while (got < max) {
 		r = kernel_read(f, buf + got, max - got, &pos);
-		if (r < 0) {
-			got = r;
+		if (r <= 0) {
+			/* sysfs attributes refuse a second read at pos > 0 */
+			if (r < 0 && !got)
+				got = r;
 			break;
 		}
-		if (!r)
-			break;
 		got += r;
 	}
 	filp_close(f, NULL);
@@ -391,28 +392,24 @@ struct kmd_kmod {
 	u32 name_rva, cv_rva;
 };
 
-/* One /proc/modules line: "name size refcnt deps state 0xaddr [taint]". */
-static bool kmd_parse_kmod_line(char *line, struct kmd_kmod *m)
+/* A small sysfs attribute of module @name as a NUL-terminated string. */
+static ssize_t kmd_read_mod_attr(const char *name, const char *attr, char *buf,
+				 size_t size)
 {
-	char *f[6];
-	int i;
+	char path[128];
+	ssize_t n;
 
-	for (i = 0; i < 6; i++) {
-		f[i] = strsep(&line, " ");
-		if (!f[i])
-			return false;
-	}
-	if (strscpy(m->name, f[0], sizeof(m->name)) < 0 || kstrtou64(f[1], 10, &m->size))
-		return false;
-	strscpy(m->state, f[4], sizeof(m->state));
-	if (kstrtou64(f[5], 16, &m->base))
-		m->base = 0;
-	return true;
+	snprintf(path, sizeof(path), "/sys/module/%s/%s", name, attr);
+	n = kmd_read_pseudo(path, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return n;
 }
 
 static void kmd_kmod_build_id(struct kmd_kmod *m, char *buf)
 {
-	char path[96];
+	char path[128];
 	ssize_t n;
 	int len;
 
@@ -425,34 +422,78 @@ static void kmd_kmod_build_id(struct kmd_kmod *m, char *buf)
 		m->id_len = len;
 }
 
+/*
+ * Loaded modules, from /sys/module (the module list itself is not exported,
+ * and /proc/modules refuses kernel_read): a directory with an "initstate"
+ * is a loadable module; "coresize" is its size, "sections/.text" its text
+ * base (shown to the kernel credentials the worker has), "notes" its build id.
+ */
+struct kmd_modnames {
+	struct dir_context ctx;
+	struct kmd_kmod *m;
+	u32 n, max;
+};
+
+static bool kmd_modname_actor(struct dir_context *ctx, const char *name, int len,
+			      loff_t off, u64 ino, unsigned int type)
+{
+	struct kmd_modnames *mn = container_of(ctx, struct kmd_modnames, ctx);
+
+	if (name[0] == '.' || len >= MODULE_NAME_LEN)
+		return true;
+	if (mn->n == mn->max)
+		return false;
+	memcpy(mn->m[mn->n].name, name, len);
+	mn->m[mn->n].name[len] = '\0';
+	mn->n++;
+	return true;
+}
+
+static u32 kmd_list_module_dirs(struct kmd_kmod *m, u32 max)
+{
+	struct kmd_modnames mn = { .ctx.actor = kmd_modname_actor, .m = m, .max = max };
+	struct file *dir = filp_open("/sys/module", O_RDONLY | O_DIRECTORY, 0);
+	u32 before;
+
+	if (IS_ERR(dir))
+		return 0;
+	do {
+		before = mn.n;
+		if (iterate_dir(dir, &mn.ctx))
+			break;
+	} while (mn.n != before && mn.n < max);
+	filp_close(dir, NULL);
+	return mn.n;
+}
+
 static int kmd_collect_kmods(struct kmd_kmod **out, u32 *nr, char *page)
 {
 	struct kmd_kmod *m;
-	char *text, *line, *cur;
-	ssize_t len;
-	u32 n = 0;
+	u32 n, i, k = 0;
+	char val[64];
 
-	text = kvmalloc(KMD_TEXT_MAX + 1, GFP_KERNEL);
 	m = kvcalloc(KMD_KMODS_MAX, sizeof(*m), GFP_KERNEL);
-	if (!text || !m) {
-		kvfree(text);
-		kvfree(m);
+	if (!m)
 		return -ENOMEM;
+	n = kmd_list_module_dirs(m, KMD_KMODS_MAX);
+	for (i = 0; i < n; i++) {
+		if (kmd_read_mod_attr(m[i].name, "initstate", val, sizeof(val)) <= 0)
+			continue;	/* built in: no initstate */
+		if (k != i)
+			m[k] = m[i];
+		strscpy(m[k].state, val, sizeof(m[k].state));
+		if (kmd_read_mod_attr(m[k].name, "coresize", val, sizeof(val)) <= 0 ||
+		    kstrtou64(val, 10, &m[k].size))
+			m[k].size = 0;
+		if (kmd_read_mod_attr(m[k].name, "sections/.text", val, sizeof(val)) <= 0 ||
+		    kstrtou64(val, 16, &m[k].base))
+			m[k].base = 0;
+		kmd_kmod_build_id(&m[k], page);
+		k++;
+		cond_resched();
 	}
-	len = kmd_read_pseudo("/proc/modules", text, KMD_TEXT_MAX);
-	if (len < 0)
-		len = 0;	/* no /proc: the dump just has no modules */
-	text[len] = '\0';
-	cur = text;
-	while ((line = strsep(&cur, "\n")) && n < KMD_KMODS_MAX) {
-		if (!*line || !kmd_parse_kmod_line(line, &m[n]))
-			continue;
-		kmd_kmod_build_id(&m[n], page);
-		n++;
-	}
-	kvfree(text);
 	*out = m;
-	*nr = n;
+	*nr = k;
 	return 0;
 }
 
