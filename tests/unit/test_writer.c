@@ -574,6 +574,20 @@ START_TEST(scan_memory_drops_unreferenced_modules)
 }
 END_TEST
 
+START_TEST(stack_pointer_in_unreadable_mapping)
+{
+	const MINIDUMP_THREAD *t;
+
+	R.f.threads[1].regs.rsp = FAKE_GUARD + 0x1800; /* the device mapping: never read */
+	R.f.threads[1].stack_start = FAKE_GUARD + 0x1000;
+	R.f.threads[1].stack_end = FAKE_GUARD + 0x3000;
+	dump_ok();
+	t = md_thread(&R.md, FAKE_TID1);
+	ck_assert_uint_eq(t->Stack.Memory.DataSize, 0);
+	ck_assert_uint_eq(md_context(&R.md, t->ThreadContext)->Rsp, FAKE_GUARD + 0x1800);
+}
+END_TEST
+
 START_TEST(no_registers_thread)
 {
 	const MINIDUMP_THREAD *t;
@@ -623,6 +637,7 @@ Suite *writer_suite(void)
 	tcase_add_test(tc, private_memory);
 	tcase_add_test(tc, indirect_memory_and_filter);
 	tcase_add_test(tc, scan_memory_drops_unreferenced_modules);
+	tcase_add_test(tc, stack_pointer_in_unreadable_mapping);
 	tcase_add_test(tc, no_registers_thread);
 	suite_add_tcase(s, tc);
 	return s;

@@ -10,6 +10,12 @@
  * kernel session); several dumps may run at once from one process. The library keeps no
  * global state apart from the per-thread GetLastError value of the Windows API.
  *
+ * Dumping the calling process works (the calling thread is never held; give its
+ * registers in the exception information), but as with DbgHelp a crash handler should
+ * rather start a helper process to write the dump: the library allocates memory and
+ * talks to the kernel while the process's other threads are held, and one of them may
+ * hold a lock the library needs.
+ *
  * ==================================================================================
  * The callback stream
  * ==================================================================================
