@@ -41,6 +41,7 @@ u32 kmd_vma_flags(unsigned long vm_flags);
 u32 kmd_vma_skip_reason(unsigned long vm_flags);
 int kmd_vma_find(const struct kmd_vma *v, u32 n, u64 addr);
 int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c);
+bool kmd_group_uses_mm(struct task_struct *leader, struct mm_struct *mm);
 
 /* modules.c: merge a sorted VMA array into modules (pure, KUnit-tested) */
 int kmd_modules_merge(const struct kmd_vma *v, u32 n, struct kmd_module *out,

@@ -412,16 +412,6 @@ static int kmd_wait_held(struct kmd_capture *c, u64 deadline)
 	}
 }
 
-static bool kmd_mm_still_target(struct task_struct *leader, struct mm_struct *mm)
-{
-	bool same;
-
-	task_lock(leader);
-	same = leader->mm == mm;
-	task_unlock(leader);
-	return same;
-}
-
 int kmd_capture_freeze(struct kmd_capture *c, u64 timeout_ns)
 {
 	struct kmd_freeze *fz = c->fz;
@@ -440,7 +430,7 @@ int kmd_capture_freeze(struct kmd_capture *c, u64 timeout_ns)
 	fz->t_start_ns = ktime_get_ns();
 	deadline = fz->t_start_ns + timeout_ns;
 
-	if (!kmd_mm_still_target(leader, c->target.mm)) {
+	if (!kmd_group_uses_mm(leader, c->target.mm)) {
 		err = -ESRCH;
 		goto out;
 	}
@@ -464,7 +454,7 @@ int kmd_capture_freeze(struct kmd_capture *c, u64 timeout_ns)
 	if ((!err || err == -ETIMEDOUT) && !c->snap.nr_threads)
 		err = -ESRCH;	/* every thread had exited */
 	if ((!err || err == -ETIMEDOUT) &&
-	    !kmd_mm_still_target(leader, c->target.mm))
+	    !kmd_group_uses_mm(leader, c->target.mm))
 		err = -ESRCH;	/* exec'd or exited during the freeze */
 out:
 	WRITE_ONCE(fz->t_frozen_ns, ktime_get_ns());

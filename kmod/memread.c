@@ -59,15 +59,19 @@ int kmd_vma_refusal(unsigned long vm_flags)
 	return 0;
 }
 
-/* Does some thread of the target still run on the authorised mm? */
-static bool kmd_mm_is_target(struct kmd_reader *r)
+/*
+ * Does some thread of the group still run on @mm? (Not just the leader: a
+ * leader that called pthread_exit() is a zombie with no mm while the process
+ * lives on. After an exec every thread runs on the new mm.)
+ */
+bool kmd_group_uses_mm(struct task_struct *leader, struct mm_struct *mm)
 {
 	struct task_struct *t;
 	bool found = false;
 
 	rcu_read_lock();
-	for_each_thread(r->leader, t) {
-		if (READ_ONCE(t->mm) == r->mm) {
+	for_each_thread(leader, t) {
+		if (READ_ONCE(t->mm) == mm) {
 			found = true;
 			break;
 		}
@@ -154,7 +158,7 @@ static int kmd_read_burst(struct kmd_reader *r, u64 addr, u32 len)
 
 	if (kmd_cancelled(r->c))
 		return -ECANCELED;
-	if (!kmd_mm_is_target(r))
+	if (!kmd_group_uses_mm(r->leader, r->mm))
 		return -ESRCH;
 	err = kmd_mmap_lock_bounded(r->mm, r->c);
 	for (a = addr; a < end; a = (a & PAGE_MASK) + PAGE_SIZE, i++) {
