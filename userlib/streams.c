@@ -3,7 +3,8 @@
  * The MDMP streams (minidump-format.md §4, §5, checklist §7). Layout of a dump:
  *   header, directory (written last), metadata streams with the strings, contexts and
  *   records they point at, MemoryList data then its table, ThreadList (its stacks point
- *   into the MemoryList data), Memory64List data then its table.
+ *   into the MemoryList data), the Memory64List table (patched once the ranges are
+ *   known) and last its data.
  * List streams are exactly count + entries; everything they refer to lives outside
  * their byte range, by RVA.
  */

@@ -173,9 +173,9 @@
  * for the first thread), ThreadNames, Breakpad's LinuxMaps, LinuxProcStatus,
  * LinuxCpuInfo, LinuxCmdLine, LinuxAuxv, LinuxLsbRelease (/etc/lsb-release, else
  * /etc/os-release), LinuxEnviron (only with KMDUMP_FLAG_ENVIRONMENT), the kernel-stack
- * stream below, user streams, and last the Memory64List data followed by its descriptor
- * table (the number of ranges is known only once every read is done). Each stream type
- * appears once. A dump that fails midway has its signature zeroed (or is removed, when
+ * stream below, user streams, and last the Memory64List: its table (room is reserved
+ * for every readable mapping plus splits; DataSize counts only the ranges written) and
+ * then its data, the last bytes of the file. Each stream type appears once. A dump that fails midway has its signature zeroed (or is removed, when
  * kmdump_write_dump_file() created it).
  */
 #ifndef KMDUMP_KMDUMP_H
