@@ -36,8 +36,13 @@ endef
 $(eval $(call unit-flavour,unit-asan,$(UNIT_SAN)))
 $(eval $(call unit-flavour,unit-plain,))
 
+# the public headers compile as C++ too
+$(BUILD)/unit-cxx/headers.o: tests/unit/headers.cpp $(USERLIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++11 -Wall -Wextra -Werror -I$(BUILD)/include -Iuserlib/include -c -o $@ $<
+
 .PHONY: unit unit-build
-unit-build: $(BUILD)/unit-asan/kmdump-unit $(BUILD)/unit-plain/kmdump-unit
+unit-build: $(BUILD)/unit-asan/kmdump-unit $(BUILD)/unit-plain/kmdump-unit $(BUILD)/unit-cxx/headers.o
 
 unit: unit-build
 	@BUILD=$(BUILD) bash tests/unit/run $(BUILD)/unit-asan/kmdump-unit:unit \
