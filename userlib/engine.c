@@ -314,11 +314,14 @@ static HRESULT step_modules(struct eng *e)
 	return S_OK;
 }
 
-/* ScanMemory: which modules do stack words point into? */
+/* ScanMemory: which modules do stack words (and instruction pointers) point into? */
 static void scan_stacks(struct eng *e)
 {
-	size_t i, j, k;
+	size_t i, k;
+	long m;
 
+	if (!(e->a->dump_type & MiniDumpScanMemory))
+		return;
 	for (i = 0; i < e->nthreads; i++) {
 		struct eng_thread *t = &e->threads[i];
 		uint64_t n = t->stack ? (t->stack_hi - t->stack_lo) / 8 : 0;
@@ -327,20 +330,13 @@ static void scan_stacks(struct eng *e)
 			uint64_t w;
 
 			memcpy(&w, t->stack + k * 8, 8);
-			for (j = 0; j < e->nmodules; j++) {
-				const struct kmd_src_module *m = e->modules[j].src;
-
-				if (w >= m->base && w - m->base < m->size)
-					e->modules[j].referenced = true;
-			}
+			m = policy_module_index(e, w);
+			if (m >= 0)
+				e->modules[m].referenced = true;
 		}
-		/* the instruction pointer references its module too */
-		for (j = 0; j < e->nmodules && !t->excluded && t->ctx; j++) {
-			const struct kmd_src_module *m = e->modules[j].src;
-
-			if (t->ctx->Rip >= m->base && t->ctx->Rip - m->base < m->size)
-				e->modules[j].referenced = true;
-		}
+		m = !t->excluded && t->ctx ? policy_module_index(e, t->ctx->Rip) : -1;
+		if (m >= 0)
+			e->modules[m].referenced = true;
 	}
 }
 
@@ -502,6 +498,9 @@ static void eng_free(struct eng *e)
 	free(e->threads);
 	free(e->modules);
 	ranges_free(&e->blocks);
+	ranges_free(&e->module_spans);
+	ranges_free(&e->stack_spans);
+	free(e->mod_order);
 	free(e->mem.v);
 	free(e->mem64.v);
 }
@@ -541,7 +540,7 @@ HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 	if (SUCCEEDED(check_args(&e)) && SUCCEEDED(step_negotiate(&e)) &&
 	    SUCCEEDED(load_process(&e)) && SUCCEEDED(check_exception_thread(&e)) &&
 	    SUCCEEDED(step_include_threads(&e)) && SUCCEEDED(step_include_modules(&e)) &&
-	    SUCCEEDED(step_threads(&e))) {
+	    SUCCEEDED(step_threads(&e)) && SUCCEEDED(policy_build_spans(&e))) {
 		scan_stacks(&e);
 		if (SUCCEEDED(step_modules(&e)) && SUCCEEDED(policy_add_blocks(&e)) &&
 		    SUCCEEDED(step_memory_loops(&e)))

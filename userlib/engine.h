@@ -120,6 +120,9 @@ struct eng {
 	struct eng_thread *threads;
 	struct eng_module *modules;
 	struct kmd_ranges blocks;   /* MemoryList blocks besides stacks */
+	struct kmd_ranges module_spans; /* [base, base+size) of every module */
+	struct kmd_ranges stack_spans;  /* the stack range of every written thread */
+	size_t *mod_order;          /* module indexes sorted by base */
 	struct eng_descs mem;       /* MemoryList ranges written */
 	struct eng_descs mem64;     /* Memory64List ranges written */
 	uint64_t mem64_base;
@@ -163,6 +166,8 @@ HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full_m
 uint64_t mem_room(struct eng *e, uint64_t want, uint64_t tail);
 
 /* policy.c */
+HRESULT policy_build_spans(struct eng *e);
+long policy_module_index(const struct eng *e, uint64_t addr);
 HRESULT policy_check_type(struct eng *e);
 uint32_t policy_thread_flags(uint32_t dump_type);
 uint32_t policy_module_flags(uint32_t dump_type);

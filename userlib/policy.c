@@ -4,6 +4,7 @@
  * flags are refused, the default write flags, and the memory blocks the honoured flags
  * add to the MemoryList before the Memory/RemoveMemory loops run.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "engine.h"
 
@@ -120,15 +121,63 @@ const struct kmd_src_vma *vma_find(const struct eng *e, uint64_t addr)
 	return NULL;
 }
 
-static const struct eng_module *module_of(const struct eng *e, uint64_t addr)
+static int by_base(const void *a, const void *b, void *arg)
+{
+	const struct eng *e = arg;
+	uint64_t x = e->smodules[*(const size_t *)a].base;
+	uint64_t y = e->smodules[*(const size_t *)b].base;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted lookups for the per-word work of ScanMemory, FilterMemory and indirect memory. */
+HRESULT policy_build_spans(struct eng *e)
 {
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < e->nmodules; i++)
-		if (e->modules[i].src && addr >= e->modules[i].src->base &&
-		    addr - e->modules[i].src->base < e->modules[i].src->size)
-			return &e->modules[i];
-	return NULL;
+	e->mod_order = calloc(e->nmodules + 1, sizeof(*e->mod_order));
+	if (!e->mod_order)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	for (i = 0; i < e->nmodules; i++) {
+		e->mod_order[i] = i;
+		rc |= ranges_add(&e->module_spans, e->smodules[i].base,
+				 e->smodules[i].base + e->smodules[i].size);
+	}
+	for (i = 0; i < e->nthreads; i++)
+		if (e->threads[i].stack)
+			rc |= ranges_add(&e->stack_spans, e->threads[i].stack_lo, e->threads[i].stack_hi);
+	if (rc)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	qsort_r(e->mod_order, e->nmodules, sizeof(*e->mod_order), by_base, e);
+	return S_OK;
+}
+
+/* The module holding addr (the one with the highest base at or below it), or -1. */
+long policy_module_index(const struct eng *e, uint64_t addr)
+{
+	size_t lo = 0, hi = e->nmodules;
+	const struct kmd_src_module *m;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->smodules[e->mod_order[mid]].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -1;
+	m = &e->smodules[e->mod_order[lo - 1]];
+	return addr - m->base < m->size ? (long)e->mod_order[lo - 1] : -1;
+}
+
+static const struct eng_module *module_of(const struct eng *e, uint64_t addr)
+{
+	long i = e->mod_order ? policy_module_index(e, addr) : -1;
+
+	return i < 0 ? NULL : &e->modules[i];
 }
 
 bool policy_is_module_vma(const struct eng *e, const struct kmd_src_vma *v)
@@ -159,13 +208,7 @@ static int add_clipped(struct eng *e, uint64_t addr, uint64_t lo, uint64_t hi)
 
 static bool is_stack_addr(const struct eng *e, uint64_t w)
 {
-	size_t i;
-
-	for (i = 0; i < e->nthreads; i++)
-		if (e->threads[i].stack && w >= e->threads[i].stack_lo &&
-		    w < e->threads[i].stack_hi)
-			return true;
-	return false;
+	return ranges_contains(&e->stack_spans, w);
 }
 
 /* FilterMemory: keep only stack words that point into a module or a stack. */
@@ -180,7 +223,7 @@ void policy_filter_stack(const struct eng *e, uint8_t *buf, uint64_t lo, uint64_
 		uint64_t w;
 
 		memcpy(&w, buf + k, 8);
-		if (!module_of(e, w) && !is_stack_addr(e, w))
+		if (!ranges_contains(&e->module_spans, w) && !is_stack_addr(e, w))
 			memset(buf + k, 0, 8);
 	}
 }

@@ -94,11 +94,18 @@ int ranges_remove(struct kmd_ranges *r, uint64_t start, uint64_t end)
 
 bool ranges_contains(const struct kmd_ranges *r, uint64_t addr)
 {
-	size_t i;
+	size_t lo = 0, hi = r->n;
 
-	for (i = 0; i < r->n; i++)
-		if (addr >= r->v[i].start && addr < r->v[i].end)
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < r->v[mid].start)
+			hi = mid;
+		else if (addr >= r->v[mid].end)
+			lo = mid + 1;
+		else
 			return true;
+	}
 	return false;
 }
 
