@@ -5,7 +5,13 @@
  * against what the target is known to hold and against the kernel's own
  * /proc view. Prints TAP lines; exits non-zero if any check failed.
  *
- *   capture-check TARGET [run|stopped|many]
+ *   capture-check TARGET [run|stopped|many|traced|killed]
+ *
+ * "traced" has a tracer hold the main thread in a ptrace stop (PTRACE_SEIZE +
+ * PTRACE_INTERRUPT) during the dump: it must be reported traced, and still be
+ * in that stop afterwards. "killed" SIGKILLs the target while the session is
+ * open: the held threads must let it die at once, and reads must then fail
+ * cleanly.
  *
  * "many" dumps the target with 1,000 extra threads and reports the freeze and
  * pause times the module measured (figures only, never asserted on).
@@ -34,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -150,8 +157,13 @@ static int on_valid(struct nl_msg *msg, void *arg)
 
 static int on_finish(struct nl_msg *msg, void *arg)
 {
-	(void)msg;
-	((struct req_state *)arg)->done = 1;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct req_state *st = arg;
+
+	/* A dump that failed says so in its NLMSG_DONE: the errno follows the header. */
+	if (nlh->nlmsg_type == NLMSG_DONE && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+		st->err = *(int *)nlmsg_data(nlh);
+	st->done = 1;
 	return NL_STOP;
 }
 
@@ -731,6 +743,64 @@ static void check_after(const struct target *tg, int stopped)
 		check(0, "the reader did not answer within 20 s");
 }
 
+/* A tracer child that holds the target's main thread in a ptrace stop. */
+static pid_t start_tracer(pid_t pid)
+{
+	pid_t tr = fork();
+	int st;
+
+	if (tr == 0) {
+		if (ptrace(PTRACE_SEIZE, pid, 0, 0) || ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+			_exit(1);
+		waitpid(pid, &st, __WALL);
+		for (;;)
+			pause();
+	}
+	for (int i = 0; i < 100 && proc_state(pid, pid) != 't'; i++)
+		sleep_ms(50);
+	return tr;
+}
+
+static void on_any(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	(void)nlh;
+	if (tb[KMDUMP_A_HRESULT] && nla_get_u32(tb[KMDUMP_A_HRESULT]) != KMDUMP_S_OK)
+		*(int *)arg = 1;
+	if (tb[KMDUMP_A_BYTES_DONE] && nla_get_u64(tb[KMDUMP_A_BYTES_DONE]))
+		*(int *)arg = 2;
+}
+
+/* SIGKILL while held: the target dies without waiting for the thaw. */
+static void check_killed(struct target *tg, uint32_t sid, const char *dir)
+{
+	char path[512];
+	struct nl_msg *msg;
+	int i, status = 0, dead = 0, fd, failed = 0, err;
+
+	kill(tg->pid, SIGKILL);
+	for (i = 0; i < 200 && !dead; i++) {
+		dead = waitpid(tg->pid, &status, WNOHANG) == tg->pid;
+		if (!dead)
+			sleep_ms(50);
+	}
+	check(dead && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	      "SIGKILL ends the held target while its session is open");
+	if (dead)
+		tg->pid = 0;
+	snprintf(path, sizeof(path), "%s/mem-killed.bin", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	msg = new_msg(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP);
+	nla_put_u32(msg, KMDUMP_A_SESSION_ID, sid);
+	nla_put_s32(msg, KMDUMP_A_OUT_FD, fd);
+	fill_range(msg, tg->buf, 4096, 0);
+	err = request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_any, &failed);
+	/* err is the dump's errno from its NLMSG_DONE (ESRCH: the target is gone) */
+	check(err || failed == 1, "reading the dead target fails cleanly (%s, %s)",
+	      err ? strerror(-err) : "no error",
+	      failed == 2 ? "bytes were read" : failed ? "failing hresult" : "S_OK");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = getenv("KMDUMP_E2E_OUT");
@@ -738,7 +808,8 @@ int main(int argc, char **argv)
 	struct target tg = {};
 	struct nl_msg *msg;
 	char path[64];
-	int stopped, many, memfd, err, status;
+	int stopped, many, traced, killed, memfd, err, status;
+	pid_t tracer = 0;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: capture-check TARGET [run|stopped]\n");
@@ -746,7 +817,10 @@ int main(int argc, char **argv)
 	}
 	stopped = argc > 2 && !strcmp(argv[2], "stopped");
 	many = argc > 2 && !strcmp(argv[2], "many");
-	mode = stopped ? "stopped" : many ? "1000-thread" : "running";
+	traced = argc > 2 && !strcmp(argv[2], "traced");
+	killed = argc > 2 && !strcmp(argv[2], "killed");
+	mode = stopped ? "stopped" : many ? "1000-thread" : traced ? "traced" :
+	       killed ? "killed" : "running";
 	if (many)
 		target_extra = "1000";
 	if (!dir)
@@ -766,6 +840,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 100 && proc_state(tg.pid, tg.pid) != 'T'; i++)
 			sleep_ms(50);
 	}
+	if (traced)
+		tracer = start_tracer(tg.pid);
 	sleep_ms(200);
 	snprintf(path, sizeof(path), "/proc/%d/mem", tg.pid);
 	memfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -785,6 +861,24 @@ int main(int argc, char **argv)
 	check(s.freeze_ns > 0 && s.pause_ns >= s.freeze_ns, "freeze and pause times reported");
 	if (many) {
 		check_many(&tg, &s);
+		goto close;
+	}
+	if (killed) {
+		check_killed(&tg, s.id, dir);
+		msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
+		nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+		request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
+		goto out;
+	}
+	if (traced) {
+		msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
+		nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+		err = request(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP, msg, on_thread, NULL);
+		check(!err && find_thread(tg.pid) &&
+		      find_thread(tg.pid)->state == KMDUMP_THREAD_STATE_TRACED &&
+		      find_thread(tg.pid)->freeze == KMDUMP_THREAD_FREEZE_BLOCKED &&
+		      find_thread(tg.pid)->have_regs,
+		      "the ptrace-stopped main thread is reported traced, held, with registers");
 		goto close;
 	}
 
@@ -814,10 +908,23 @@ close:
 		printf("# KMDUMP-BENCH %s freeze_ns=%llu pause_ns=%llu threads=%u\n", mode,
 		       (unsigned long long)s.freeze_ns, (unsigned long long)s.pause_ns,
 		       s.thread_count);
+	if (traced) {
+		sleep_ms(300);
+		check(proc_state(tg.pid, tg.pid) == 't', "still in its ptrace stop after the dump");
+		kill(tracer, SIGKILL);
+		waitpid(tracer, &status, 0);
+		tracer = 0;
+	}
 	check_after(&tg, stopped);
 out:
-	kill(tg.pid, SIGKILL);
-	waitpid(tg.pid, &status, 0);
+	if (tracer) {
+		kill(tracer, SIGKILL);
+		waitpid(tracer, &status, 0);
+	}
+	if (tg.pid) {
+		kill(tg.pid, SIGKILL);
+		waitpid(tg.pid, &status, 0);
+	}
 	nl_socket_free(sk);
 	printf("# %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
