@@ -1,0 +1,16 @@
+# The faults area (tests/e2e/faults/): issue 3's "Errors and faults" tests.
+# Programs that talk to the module do it through the library's transport, as the test
+# client does (tests/e2e/client/client.mk builds those objects); the fuzzer uses a raw
+# netlink socket on purpose. counter-target is a plain program (no sanitizers), like
+# every target a user would dump.
+FAULTS_TR_PROGS := $(addprefix $(E2E_BIN)/faults/,proof requester-gone target-gone limits)
+
+$(FAULTS_TR_PROGS): E2E_CFLAGS += -I$(CURDIR)/userlib -I$(BUILD)/include
+$(FAULTS_TR_PROGS): E2E_LDLIBS := $(KMD_CLIENT_OBJS) $(shell pkg-config --libs libnl-genl-3.0)
+$(FAULTS_TR_PROGS): $(KMD_CLIENT_OBJS) userlib/transport.h
+
+$(addprefix $(E2E_BIN)/faults/,$(basename $(notdir $(wildcard tests/e2e/faults/*.c)))): \
+	tests/e2e/faults/faults.h tests/e2e/faults/counter-file.h
+
+$(E2E_BIN)/faults/counter-target: E2E_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1
+$(E2E_BIN)/faults/counter-target: E2E_LDLIBS := -lpthread

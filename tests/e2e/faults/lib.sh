@@ -1,0 +1,114 @@
+# Helpers for the faults tests (source after tests/e2e/lib/tap.sh). Requests go through
+# the test client (tests/e2e/client/kmdump-client) or proof (a chosen proof descriptor),
+# which both print "opened hresult=...", "closed hresult=..." or
+# "error hresult=0x... name=... what=... msg=<the module's extended-ack message>".
+client=$KMDUMP_E2E_BIN/client/kmdump-client
+proof=$KMDUMP_E2E_BIN/faults/proof
+counter=$KMDUMP_E2E_BIN/faults/counter-target
+faults_out=${KMDUMP_E2E_OUT:-/tmp}
+
+# HRESULTs as the client prints them (netlink/kmdump.h).
+S_OK=0x00000000
+E_ACCESSDENIED=0x80070005
+E_HANDLE=0x80070006
+E_INVALIDARG=0x80070057
+E_INVALID_CID=0xd000000b
+E_BUSY=0x800700aa
+E_TOO_MANY_SESSIONS=0x80070045
+E_NOT_FOUND=0x80070490
+E_ARITHMETIC_OVERFLOW=0x80070216
+
+# as_nobody CMD...: runs CMD as nobody:nogroup without supplementary groups. $NOBODY is
+# the same as words, for "RUNAS=$NOBODY start_counter ..." (so $! is the target itself).
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
+as_nobody() { $NOBODY "$@"; }
+
+# A folder nobody may write (the repository is root's).
+nobody_dir() {
+	local d
+	d=$(mktemp -d /tmp/kmdump-faults.XXXXXX) && chmod 777 "$d" && echo "$d"
+}
+
+_show() { sed 's/^/# /' <<<"$1"; }
+
+# expect_refused DESC HRESULT WHAT MSG-REGEX CMD...: CMD reports the refusal HRESULT for
+# request WHAT (session-open, open-proof, ...) with a non-empty message matching MSG-REGEX.
+expect_refused() {
+	local desc=$1 hr=$2 what=$3 pat=$4 o
+	shift 4
+	o=$("$@" 2>&1)
+	_show "$o"
+	if grep -qE "^error hresult=$hr name=[^ ]+ what=$what msg=.+" <<<"$o" &&
+		grep -E "^error hresult=$hr " <<<"$o" | grep -qE -- "msg=.*$pat"; then
+		e2e_ok "$desc"
+	elif grep -q '^opened ' <<<"$o"; then
+		e2e_not_ok "$desc" "the session OPENED (expected $hr for $what: /$pat/)"
+	else
+		e2e_not_ok "$desc" "expected $hr for $what with a message matching /$pat/; got: $(grep '^error' <<<"$o" | head -n 1)"
+	fi
+}
+
+# expect_opened DESC CMD...: CMD opens a session (S_OK or S_FALSE) and closes it with S_OK.
+expect_opened() {
+	local desc=$1 o
+	shift
+	o=$("$@" 2>&1)
+	_show "$o"
+	if grep -qE '^opened hresult=0x0000000[01] session=[1-9]' <<<"$o" &&
+		grep -q "^closed hresult=$S_OK" <<<"$o"; then
+		e2e_ok "$desc"
+	else
+		e2e_not_ok "$desc" "$(grep '^error' <<<"$o" | head -n 1)"
+	fi
+}
+
+# start_counter NAME THREADS [BLOCKED] [MIB] [leader-exits]: a counter-target counting
+# into $out/NAME.cnt (or $dir/NAME.cnt when dir is set), as the calling user; sets
+# counter_pid. Prefix with RUNAS=$NOBODY to start it as nobody.
+start_counter() {
+	local f=${dir:-$faults_out}/$1.cnt
+	shift
+	rm -f "$f"
+	$RUNAS "$counter" "$f" "$@" &
+	counter_pid=$!
+	for _ in $(seq 100); do
+		[ "$(od -An -tx8 -N8 "$f" 2>/dev/null | tr -d ' ')" = 6b6d64756d70636e ] && return 0
+		sleep 0.1
+	done
+	echo "# counter-target $f did not start"
+	return 1
+}
+
+# moving NAME SECONDS: some thread of the counter-target NAME counts within SECONDS.
+moving() {
+	local f=${dir:-$faults_out}/$1.cnt a b
+	a=$(md5sum <"$f")
+	for _ in $(seq $(($2 * 10))); do
+		sleep 0.1
+		b=$(md5sum <"$f")
+		[ "$a" != "$b" ] && return 0
+	done
+	return 1
+}
+
+# still NAME SECONDS: no thread of NAME counts for SECONDS (it is frozen).
+still() { ! moving "$1" "$2"; }
+
+# wait_for FILE REGEX SECONDS: FILE gets a line matching REGEX within SECONDS.
+wait_for() {
+	for _ in $(seq $(($3 * 10))); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# field KEY: the value of KEY=... in the first line of stdin that has it.
+field() { grep -o "$1=[^ ]*" | head -n 1 | cut -d= -f2; }
+
+# stop PID...: SIGKILL and reap.
+stop() {
+	kill -9 "$@" 2>/dev/null
+	wait "$@" 2>/dev/null
+	return 0
+}
