@@ -2,7 +2,7 @@
 /*
  * Breakpad's own readers on a fake-source dump: minidump_dump must accept every stream
  * and minidump_stackwalk must find the threads and modules. The tools come from the npm
- * package `minidump` (tests/unit/breakpad-tools installs it under build/); the directory
+ * package `minidump` (tests/breakpad/install puts it under build/npm); the directory
  * holding the binaries is $KMDUMP_BREAKPAD_BIN.
  */
 #include <stdio.h>
