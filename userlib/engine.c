@@ -163,14 +163,13 @@ static HRESULT step_include_modules(struct eng *e)
 static void thread_stack_range(struct eng *e, struct eng_thread *t)
 {
 	uint64_t limit = e->a->stack_limit ? e->a->stack_limit : KMD_DEFAULT_STACK;
-	uint64_t sp = t->src->regs.rsp;
+	uint64_t sp = exception_stack_pointer(e, t);
 	const struct kmd_src_vma *v = vma_find(e, sp);
 	uint64_t hi_bound;
 
 	t->stack_lo = t->stack_hi = 0;
-	if (!(t->src->facts & KMD_SRC_T_REGS) || !v || !(v->flags & KMD_SRC_V_READ) ||
-	    (v->flags & KMD_SRC_V_NOREAD))
-		return; /* sp points nowhere readable: no stack to write */
+	if (!sp || !v || !(v->flags & KMD_SRC_V_READ) || (v->flags & KMD_SRC_V_NOREAD))
+		return; /* no registers, or sp points nowhere readable: no stack to write */
 	if ((t->src->facts & KMD_SRC_T_STACK) && sp >= t->src->stack_start &&
 	    sp < t->src->stack_end && t->src->stack_end <= v->end)
 		hi_bound = t->src->stack_end;
@@ -456,25 +455,6 @@ static HRESULT check_args(struct eng *e)
 	return policy_check_type(e);
 }
 
-static HRESULT check_exception_thread(struct eng *e)
-{
-	uint32_t tid = 0;
-	size_t i;
-
-	if (e->a->exception)
-		tid = e->a->exception->thread_id;
-	else if (e->a->win_exception)
-		tid = e->a->win_exception->ThreadId;
-	else
-		return S_OK;
-	for (i = 0; i < e->nthreads; i++)
-		if (e->sthreads[i].tid == tid)
-			return S_OK;
-	return eng_fail(e, E_INVALIDARG,
-			"the exception names thread %u, which is not a thread of process %u",
-			tid, e->a->pid);
-}
-
 /* Steps 12-15: the file. Metadata first, then memory, the tables, the directory. */
 static HRESULT write_dump(struct eng *e)
 {
@@ -503,6 +483,7 @@ static void eng_free(struct eng *e)
 	free(e->mod_order);
 	free(e->mem.v);
 	free(e->mem64.v);
+	free(e->exc_ctx);
 }
 
 static void fill_result(struct eng *e)
@@ -538,7 +519,7 @@ HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 	src->on_status = eng_on_status;
 	src->status_arg = &e;
 	if (SUCCEEDED(check_args(&e)) && SUCCEEDED(step_negotiate(&e)) &&
-	    SUCCEEDED(load_process(&e)) && SUCCEEDED(check_exception_thread(&e)) &&
+	    SUCCEEDED(load_process(&e)) && SUCCEEDED(exception_resolve(&e)) &&
 	    SUCCEEDED(step_include_threads(&e)) && SUCCEEDED(step_include_modules(&e)) &&
 	    SUCCEEDED(step_threads(&e)) && SUCCEEDED(policy_build_spans(&e))) {
 		scan_stacks(&e);

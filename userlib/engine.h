@@ -132,7 +132,10 @@ struct eng {
 	struct eng_dir dir[KMD_MAX_DIRECTORY];
 	uint32_t ndir, dir_slots;
 	uint64_t dir_rva;
-	uint64_t exception_ctx_rva; /* 0: use the thread's */
+	/* the exception given by the caller, resolved before the threads are visited */
+	bool exc_given;
+	MINIDUMP_EXCEPTION_STREAM exc;
+	CONTEXT *exc_ctx;           /* registers at the exception, NULL: the thread's */
 };
 
 /* engine.c */
@@ -183,6 +186,13 @@ HRESULT streams_write_thread_list(struct eng *e);
 HRESULT streams_write_memory64(struct eng *e);
 HRESULT streams_write_directory(struct eng *e);
 uint32_t streams_count(const struct eng *e);
+HRESULT put_stream(struct eng *e, uint32_t type, const void *buf, size_t len);
+HRESULT put_context(struct eng *e, const CONTEXT *c, uint64_t *rva);
+
+/* exception.c */
+HRESULT exception_resolve(struct eng *e);
+uint64_t exception_stack_pointer(const struct eng *e, const struct eng_thread *t);
+HRESULT exception_write(struct eng *e);
 int utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units);
 
 /* hresult.c: the contract's errno -> HRESULT table */

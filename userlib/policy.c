@@ -238,6 +238,13 @@ static int add_thread_blocks(struct eng *e, const struct eng_thread *t)
 		rc |= add_clipped(e, ip, ip - KMD_IP_WINDOW / 2, ip + KMD_IP_WINDOW / 2);
 	if ((t->flags & ThreadWriteThreadData) && t->teb)
 		rc |= add_clipped(e, t->teb, t->teb - KMD_PAGE, t->teb + KMD_PAGE);
+	if ((t->flags & ThreadWriteStack) && (t->src->facts & KMD_SRC_T_REGS) && t->src->regs.rsp &&
+	    exception_stack_pointer(e, t) != t->src->regs.rsp) {
+		/* the stack was taken at the exception; keep the handler's stack too */
+		uint64_t sp = t->src->regs.rsp & ~(KMD_PAGE - 1);
+
+		rc |= add_clipped(e, sp, sp, sp + (e->a->stack_limit ? e->a->stack_limit : KMD_DEFAULT_STACK));
+	}
 	if (!(e->a->dump_type & MiniDumpWithIndirectlyReferencedMemory) || !t->stack)
 		return rc;
 	n = (t->stack_hi - t->stack_lo) / 8;

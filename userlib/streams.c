@@ -25,7 +25,7 @@ static HRESULT dir_add(struct eng *e, uint32_t type, uint64_t size, uint64_t rva
 }
 
 /* Appends one stream body and names it in the directory. */
-static HRESULT put_stream(struct eng *e, uint32_t type, const void *buf, size_t len)
+HRESULT put_stream(struct eng *e, uint32_t type, const void *buf, size_t len)
 {
 	uint64_t rva;
 
@@ -135,7 +135,7 @@ static HRESULT write_misc_info(struct eng *e)
 }
 
 /* A context blob: the 1232-byte CONTEXT and 16 zero bytes (DataSize 1248, lldb). */
-static HRESULT put_context(struct eng *e, const CONTEXT *c, uint64_t *rva)
+HRESULT put_context(struct eng *e, const CONTEXT *c, uint64_t *rva)
 {
 	static const uint8_t zeros[KMD_CONTEXT_BLOB - sizeof(CONTEXT)];
 
@@ -201,115 +201,6 @@ static HRESULT write_module_list(struct eng *e)
 			dir_add(e, ModuleListStream, 4 + n * sizeof(*mods), rva);
 	}
 	free(mods);
-	return e->err;
-}
-
-static const struct eng_thread *thread_by_tid(const struct eng *e, uint32_t tid)
-{
-	size_t i;
-
-	for (i = 0; i < e->nthreads; i++)
-		if (e->threads[i].src && e->threads[i].src->tid == tid)
-			return &e->threads[i];
-	return NULL;
-}
-
-/* MiniDumpWriteDump's exception information, read from the target with ClientPointers. */
-static HRESULT read_win_exception(struct eng *e, EXCEPTION_RECORD *rec, CONTEXT *ctx,
-				  bool *have_ctx)
-{
-	const MINIDUMP_EXCEPTION_INFORMATION *w = e->a->win_exception;
-	EXCEPTION_POINTERS ptrs;
-	size_t done;
-
-	*have_ctx = false;
-	if (!w->ExceptionPointers)
-		return eng_fail(e, E_INVALIDARG, "ExceptionParam has no ExceptionPointers");
-	if (!w->ClientPointers) {
-		ptrs = *w->ExceptionPointers;
-		if (!ptrs.ExceptionRecord)
-			return eng_fail(e, E_INVALIDARG, "ExceptionPointers has no ExceptionRecord");
-		*rec = *ptrs.ExceptionRecord;
-		if (ptrs.ContextRecord) {
-			*ctx = *ptrs.ContextRecord;
-			*have_ctx = true;
-		}
-		return S_OK;
-	}
-	if (FAILED(mem_read(e, (uint64_t)(uintptr_t)w->ExceptionPointers, &ptrs, sizeof(ptrs), &done)) ||
-	    FAILED(mem_read(e, (uint64_t)(uintptr_t)ptrs.ExceptionRecord, rec, sizeof(*rec), &done)))
-		return eng_fail(e, E_INVALIDARG,
-				"the exception record could not be read from the target (ClientPointers is TRUE: the pointers must be addresses in process %u)",
-				e->a->pid);
-	if (ptrs.ContextRecord) {
-		if (FAILED(mem_read(e, (uint64_t)(uintptr_t)ptrs.ContextRecord, ctx, sizeof(*ctx), &done)))
-			return eng_fail(e, E_INVALIDARG, "the exception context could not be read from the target");
-		*have_ctx = true;
-	}
-	return S_OK;
-}
-
-static HRESULT write_exception(struct eng *e)
-{
-	MINIDUMP_EXCEPTION_STREAM x;
-	const struct kmdump_exception *ke = e->a->exception;
-	CONTEXT *ctx = aligned_alloc(16, sizeof(CONTEXT));
-	const struct eng_thread *t = NULL;
-	bool have_ctx = false;
-	uint64_t rva = 0;
-	size_t i;
-
-	if (!ctx)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
-	memset(&x, 0, sizeof(x));
-	if (ke) {
-		x.ThreadId = ke->thread_id;
-		x.ExceptionRecord.ExceptionCode = (ULONG32)ke->signo;
-		x.ExceptionRecord.ExceptionFlags = (ULONG32)ke->si_code;
-		x.ExceptionRecord.ExceptionAddress = ke->fault_address;
-		if (ke->context) {
-			*ctx = *ke->context;
-			have_ctx = true;
-		}
-	} else if (e->a->win_exception) {
-		EXCEPTION_RECORD rec;
-
-		if (FAILED(read_win_exception(e, &rec, ctx, &have_ctx)))
-			goto out;
-		x.ThreadId = e->a->win_exception->ThreadId;
-		x.ExceptionRecord.ExceptionCode = rec.ExceptionCode;
-		x.ExceptionRecord.ExceptionFlags = rec.ExceptionFlags;
-		x.ExceptionRecord.ExceptionRecord = (uint64_t)(uintptr_t)rec.ExceptionRecord;
-		x.ExceptionRecord.ExceptionAddress = (uint64_t)(uintptr_t)rec.ExceptionAddress;
-		x.ExceptionRecord.NumberParameters =
-			rec.NumberParameters > EXCEPTION_MAXIMUM_PARAMETERS ? EXCEPTION_MAXIMUM_PARAMETERS
-									     : rec.NumberParameters;
-		for (i = 0; i < x.ExceptionRecord.NumberParameters; i++)
-			x.ExceptionRecord.ExceptionInformation[i] = rec.ExceptionInformation[i];
-	} else {
-		/* dump requested: name the first thread written */
-		for (i = 0; i < e->nthreads && !t; i++)
-			if (!e->threads[i].excluded && e->threads[i].ctx)
-				t = &e->threads[i];
-		x.ExceptionRecord.ExceptionCode = MD_EXCEPTION_CODE_LIN_DUMP_REQUESTED;
-		if (t) {
-			x.ThreadId = t->src->tid;
-			x.ExceptionRecord.ExceptionAddress = t->ctx->Rip;
-		}
-	}
-	if (!t)
-		t = thread_by_tid(e, x.ThreadId);
-	if (!have_ctx && t && t->src) {
-		context_from_regs(ctx, t->src);
-		have_ctx = true;
-	}
-	if (have_ctx && FAILED(put_context(e, ctx, &rva)))
-		goto out;
-	x.ThreadContext.DataSize = have_ctx ? KMD_CONTEXT_BLOB : 0;
-	x.ThreadContext.Rva = (RVA)rva;
-	put_stream(e, ExceptionStream, &x, sizeof(x));
-out:
-	free(ctx);
 	return e->err;
 }
 
@@ -644,7 +535,7 @@ HRESULT streams_write_metadata(struct eng *e)
 		return e->err;
 	if (FAILED(write_system_info(e)) || FAILED(write_misc_info(e)) ||
 	    FAILED(write_contexts(e)) || FAILED(write_module_list(e)) ||
-	    FAILED(write_exception(e)) || FAILED(write_memory_info(e)) ||
+	    FAILED(exception_write(e)) || FAILED(write_memory_info(e)) ||
 	    FAILED(write_thread_names(e)) || FAILED(write_thread_info(e)) ||
 	    FAILED(write_linux_streams(e)) || FAILED(write_kstacks(e)) ||
 	    FAILED(write_unloaded(e)) || FAILED(write_user_streams(e)))

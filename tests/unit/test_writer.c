@@ -277,6 +277,35 @@ START_TEST(exception_given)
 }
 END_TEST
 
+/* a crash handler runs on its alternate stack: the stack that matters is the fault's */
+START_TEST(exception_stack_from_the_exception_context)
+{
+	struct kmdump_exception x = { FAKE_TID1, 11, 1, 0x10, NULL };
+	const MINIDUMP_EXCEPTION_STREAM *s;
+	const MINIDUMP_THREAD *t;
+	CONTEXT ctx __attribute__((aligned(16)));
+	uint8_t b[16];
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ContextFlags = CONTEXT_FULL;
+	ctx.Rsp = FAKE_STACK + 0x4321; /* at the fault */
+	ctx.Rip = FAKE_LIB_BASE + 0x80;
+	x.context = &ctx;
+	R.f.threads[1].regs.rsp = FAKE_HEAP + 0x20100; /* the handler, on its altstack */
+	R.a.exception = &x;
+	dump_ok();
+	t = md_thread(&R.md, FAKE_TID1);
+	ck_assert_uint_eq(t->Stack.StartOfMemoryRange, FAKE_STACK + 0x4000);
+	ck_assert_uint_eq(t->Stack.Memory.DataSize, 32 * 1024);
+	ck_assert_uint_eq(md_context(&R.md, t->ThreadContext)->Rsp, FAKE_HEAP + 0x20100);
+	s = md_stream(&R.md, ExceptionStream, NULL);
+	ck_assert_uint_eq(md_context(&R.md, s->ThreadContext)->Rsp, FAKE_STACK + 0x4321);
+	/* the handler's stack is still in the dump */
+	ck_assert_int_eq(md_memory(&R.md, FAKE_HEAP + 0x20100, b, 16, false), 0);
+	ck_assert_uint_eq(b[0], fake_byte(FAKE_HEAP + 0x20100));
+}
+END_TEST
+
 START_TEST(exception_dump_requested)
 {
 	const MINIDUMP_EXCEPTION_STREAM *s;
@@ -620,6 +649,7 @@ Suite *writer_suite(void)
 	tcase_add_test(tc, memory_info_list);
 	tcase_add_test(tc, full_memory_info_lists_gaps);
 	tcase_add_test(tc, exception_given);
+	tcase_add_test(tc, exception_stack_from_the_exception_context);
 	tcase_add_test(tc, exception_dump_requested);
 	tcase_add_test(tc, linux_streams);
 	tcase_add_test(tc, environment_only_when_asked);
