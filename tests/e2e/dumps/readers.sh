@@ -59,26 +59,10 @@ rd_dump() {
 	fi
 }
 
-# rd_symbols DUMP SYMDIR: Breakpad symbols of every module file the dump names, laid
-# out as SYMDIR/<name>/<DEBUGID>/<name>.sym, made by Breakpad's dump_syms from the files
-# themselves. Prints "<path> <debug id>" per module.
+# rd_symbols DUMP SYMDIR: Breakpad symbols of every module file the dump names, made by
+# Breakpad's dump_syms (tests/breakpad/symbols). Prints "<path> <debug id>" per module.
 rd_symbols() {
-	local dump=$1 dir=$2 path sym module os arch id name
-	mkdir -p "$dir"
-	"$bp/minidump_dump" "$dump" 2>/dev/null |
-		sed -n 's/^  (code_file) *= "\(.*\)"$/\1/p' | sort -u |
-		while read -r path; do
-			[ -f "$path" ] || continue
-			sym=$(mktemp)
-			if "$bp/dump_syms" "$path" >"$sym" 2>/dev/null &&
-				read -r module os arch id name <"$sym" && [ "$module" = MODULE ]; then
-				mkdir -p "$dir/$name/$id"
-				mv "$sym" "$dir/$name/$id/$name.sym"
-				echo "$path $id"
-			else
-				rm -f "$sym"
-			fi
-		done
+	bash tests/breakpad/symbols "$1" "$2"
 }
 
 # rd_breakpad_frames STACKWALK-OUTPUT: one line per thread, "<index> <module!function>...",
