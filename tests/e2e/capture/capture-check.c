@@ -82,6 +82,8 @@ struct thread {
 	uint32_t tid, freeze, state, flags;
 	uint64_t regs[27];
 	int have_regs;
+	unsigned char fx[512], xs_xmm0[16];
+	int have_fx, have_xs;
 	uint64_t sp, stack_start, stack_end;
 	int64_t sysnr;
 	uint64_t args[6];
@@ -246,6 +248,15 @@ static void on_thread(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	if (tb[KMDUMP_A_REGS] && nla_len(tb[KMDUMP_A_REGS]) >= (int)sizeof(t->regs)) {
 		memcpy(t->regs, nla_data(tb[KMDUMP_A_REGS]), sizeof(t->regs));
 		t->have_regs = 1;
+	}
+	if (tb[KMDUMP_A_FPREGS] && nla_len(tb[KMDUMP_A_FPREGS]) >= 512) {
+		memcpy(t->fx, nla_data(tb[KMDUMP_A_FPREGS]), 512);
+		t->have_fx = 1;
+	}
+	/* XSAVE's legacy area has FXSAVE's layout: xmm0 at byte 160 */
+	if (tb[KMDUMP_A_XSTATE] && nla_len(tb[KMDUMP_A_XSTATE]) >= 576) {
+		memcpy(t->xs_xmm0, (unsigned char *)nla_data(tb[KMDUMP_A_XSTATE]) + 160, 16);
+		t->have_xs = 1;
 	}
 	t->sp = get_u64(tb[KMDUMP_A_STACK_POINTER]);
 	t->stack_start = get_u64(tb[KMDUMP_A_STACK_START]);
@@ -464,6 +475,16 @@ static void check_threads(const struct target *tg, const struct session *s, int 
 	check(sp->have_regs && r->r12 == want[0] && r->r13 == want[1] && r->r14 == want[2] &&
 	      r->r15 == want[3], "spinner r12..r15 = %llx %llx %llx %llx", r->r12, r->r13,
 	      r->r14, r->r15);
+	{
+		static const unsigned char x0[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16,
+			0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+
+		check(sp->have_fx && !memcmp(sp->fx + 160, x0, 16),
+		      "spinner xmm0 in the FXSAVE area holds the bytes it loaded");
+		check(sp->have_xs && !memcmp(sp->xs_xmm0, x0, 16),
+		      "spinner xmm0 in the XSAVE area holds the bytes it loaded");
+		check(r->fs_base != 0, "spinner fs_base (TLS) captured: %llx", r->fs_base);
+	}
 	r = (struct user_regs_struct *)rd->regs;
 	check(rd->have_regs && (stopped || r->orig_rax == SYS_read),
 	      "reader registers captured (orig_rax %lld)", (long long)r->orig_rax);

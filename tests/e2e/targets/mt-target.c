@@ -4,7 +4,7 @@
  * every state a dump must handle and values a checker can verify:
  *
  *   spinner  runs user code forever with r12..r15 = 0x1111.., 0x2222..,
- *            0x3333.., 0x4444.. (KMDT_R12..KMDT_R15)
+ *            0x3333.., 0x4444.. and xmm0 = the bytes 0x10, 0x11, ... 0x1f
  *   sleeper  sleeps in clock_nanosleep
  *   reader   blocks in read(0); for every byte b it reads it writes b + 1 to
  *            stdout, so a checker sees that a blocked read survived the dump
@@ -51,18 +51,24 @@ static void announce(int slot)
 	pthread_mutex_unlock(&lock);
 }
 
+static const unsigned char xmm0_bytes[16] __attribute__((aligned(16))) = {
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+	0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+};
+
 static void *spinner(void *arg)
 {
 	(void)arg;
 	announce(0);
 	__asm__ volatile(
+		"movdqa (%0), %%xmm0\n\t"
 		"movabs $0x1111111111111111, %%r12\n\t"
 		"movabs $0x2222222222222222, %%r13\n\t"
 		"movabs $0x3333333333333333, %%r14\n\t"
 		"movabs $0x4444444444444444, %%r15\n\t"
 		"1: pause\n\t"
 		"jmp 1b\n\t"
-		::: "r12", "r13", "r14", "r15", "memory");
+		:: "r"(xmm0_bytes) : "r12", "r13", "r14", "r15", "xmm0", "memory");
 	return NULL;
 }
 
