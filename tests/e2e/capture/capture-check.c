@@ -22,7 +22,7 @@
  * Checked: session-open S_OK with freeze and pause times; every long-lived
  * thread present with the right freeze outcome; the spinner's r12..r15; the
  * blocked reader's read(0) syscall and its kernel stack through pipe_read;
- * the sleeper's clock_nanosleep; each thread's stack pointer inside its
+ * the sleeper's clock_nanosleep; a vfork parent held in D state; each thread's stack pointer inside its
  * reported stack VMA, which matches /proc/<pid>/maps; every VMA against
  * /proc/<pid>/maps; every module against the maps and `readelf -n`; memory
  * bytes against the target's pattern; exact failed extents over an unmapped
@@ -344,7 +344,7 @@ static void on_piece(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 /* ---- the target ---- */
 
 struct target {
-	pid_t pid, spinner, sleeper, reader;
+	pid_t pid, spinner, sleeper, reader, vforker;
 	uint64_t buf, buf_len, region;
 	int to_fd, from_fd;
 };
@@ -381,8 +381,9 @@ static int start_target(const char *path, struct target *t)
 		return -1;
 	}
 	fclose(f);
-	if (sscanf(line, "READY %d %d %d %d %" SCNx64 " %" SCNx64 " %" SCNx64, &t->pid,
-		   &t->spinner, &t->sleeper, &t->reader, &t->buf, &t->buf_len, &t->region) != 7)
+	if (sscanf(line, "READY %d %d %d %d %" SCNx64 " %" SCNx64 " %" SCNx64 " %d", &t->pid,
+		   &t->spinner, &t->sleeper, &t->reader, &t->buf, &t->buf_len, &t->region,
+		   &t->vforker) != 8)
 		return -1;
 	return 0;
 }
@@ -452,6 +453,7 @@ static void check_threads(const struct target *tg, const struct session *s, int 
 				   0x3333333333333333ULL, 0x4444444444444444ULL };
 	struct thread *sp = find_thread(tg->spinner), *sl = find_thread(tg->sleeper);
 	struct thread *rd = find_thread(tg->reader), *mn = find_thread(tg->pid);
+	struct thread *vf = find_thread(tg->vforker);
 	struct user_regs_struct *r;
 	int i, bad = 0;
 
@@ -460,6 +462,13 @@ static void check_threads(const struct target *tg, const struct session *s, int 
 	check(sp && sl && rd && mn, "spinner, sleeper, reader and main threads are all listed");
 	if (!sp || !sl || !rd || !mn)
 		return;
+	check(vf && vf->freeze == KMDUMP_THREAD_FREEZE_BLOCKED &&
+	      (stopped || vf->state == KMDUMP_THREAD_STATE_DISK_SLEEP),
+	      "the vfork parent is held in D state (freeze %u, state %u)", vf ? vf->freeze : 0,
+	      vf ? vf->state : 0);
+	if (!stopped)
+		check(vf && strstr(vf->frames, "vfork"), "its kernel stack waits for the vfork: %.120s",
+		      vf ? vf->frames : "");
 	check(sp->freeze == (stopped ? KMDUMP_THREAD_FREEZE_BLOCKED : KMDUMP_THREAD_FREEZE_PARKED),
 	      "spinner freeze outcome %u (%s expected)", sp->freeze, stopped ? "blocked" : "parked");
 	check(rd->freeze == KMDUMP_THREAD_FREEZE_BLOCKED && sl->freeze ==

@@ -8,6 +8,8 @@
  *   sleeper  sleeps in clock_nanosleep
  *   reader   blocks in read(0); for every byte b it reads it writes b + 1 to
  *            stdout, so a checker sees that a blocked read survived the dump
+ *   vforker  vfork()s a child that pauses: the parent thread waits in D state
+ *            (TASK_KILLABLE) for as long as the child lives
  *   churn    creates and joins short-lived threads without pause (threads
  *            appear and exit while the freeze rescans)
  *   main     blocks in pause()
@@ -18,6 +20,7 @@
  *
  * When all threads run it prints one line on stdout:
  *   READY <pid> <spinner tid> <sleeper tid> <reader tid> <buf> <buf len> <region>
+ *         <vforker tid>
  * (addresses in hex). It never exits by itself; kill it.
  *
  *   mt-target [EXTRA]   also starts EXTRA threads that wake every 100 ms (the
@@ -28,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,7 +42,7 @@
 #define KMDT_PATTERN(i)		((unsigned char)((i) * 131u + 7u))
 
 static unsigned char buf[KMDT_BUF_LEN] __attribute__((aligned(4096)));
-static pid_t tids[3];
+static pid_t tids[4];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static int started;
@@ -97,6 +102,19 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+static void *vforker(void *arg)
+{
+	(void)arg;
+	announce(3);
+	if (vfork() == 0) {
+		/* Only syscalls here: the child runs on the parent's stack. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;)
+			pause();
+	}
+	return NULL;
+}
+
 static void *nothing(void *arg)
 {
 	return arg;
@@ -127,7 +145,7 @@ int main(int argc, char **argv)
 {
 	long extra = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
 	pthread_attr_t small;
-	void *(*fn[])(void *) = { spinner, sleeper, reader, churn };
+	void *(*fn[])(void *) = { spinner, sleeper, reader, vforker, churn };
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *region;
 	pthread_t t;
@@ -151,11 +169,12 @@ int main(int argc, char **argv)
 		if (pthread_create(&t, &small, napper, NULL))
 			return 1;
 	pthread_mutex_lock(&lock);
-	while (started < 3)
+	while (started < 4)
 		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
-	printf("READY %d %d %d %d %lx %x %lx\n", (int)getpid(), (int)tids[0], (int)tids[1],
-	       (int)tids[2], (unsigned long)buf, KMDT_BUF_LEN, (unsigned long)region);
+	printf("READY %d %d %d %d %lx %x %lx %d\n", (int)getpid(), (int)tids[0], (int)tids[1],
+	       (int)tids[2], (unsigned long)buf, KMDT_BUF_LEN, (unsigned long)region,
+	       (int)tids[3]);
 	fflush(stdout);
 	for (;;)
 		pause();
