@@ -15,6 +15,11 @@
  * caller's deadline. A thread still running at the deadline is reported as
  * KMDUMP_THREAD_FREEZE_NOT_PARKED rather than waited for.
  *
+ * Known gap: a thread that is blocked inside clone() when the last rescan
+ * runs can still complete it and start a child thread nobody holds; the
+ * invariant "no thread of the group runs user code" holds for every thread
+ * that existed at the last scan.
+ *
  * Lifetimes: task_work cannot be cancelled (task_work_cancel is not
  * exported), so each queued work owns a reference on its struct kmd_park,
  * which owns a reference on the struct kmd_freeze, plus a module reference;

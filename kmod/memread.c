@@ -17,6 +17,11 @@
  * the authorised mm. Output is written with kernel_write() only after the
  * mmap lock is dropped.
  *
+ * Known hazard: a page of a file mapping that is not in the page cache is
+ * read in by GUP; if that file lives on a FUSE file system served by the
+ * frozen target itself, the read waits until the hold limit releases the
+ * server (the kernel's own core dump has the same exposure).
+ *
  * Lock order: mmap_lock (read) alone; no other lock is taken while it is held
  * except the page table locks GUP takes inside.
  */
