@@ -181,25 +181,79 @@ static void thread_stack_range(struct eng *e, struct eng_thread *t)
 	t->stack_hi = t->stack_lo + limit < hi_bound ? t->stack_lo + limit : hi_bound;
 }
 
-static HRESULT thread_read_stack(struct eng *e, struct eng_thread *t)
+static HRESULT stack_failed(struct eng *e, const struct eng_thread *t, HRESULT hr, size_t done)
 {
-	size_t len = t->stack_hi - t->stack_lo, done = 0;
-	HRESULT hr;
-
-	if (!len || !(t->flags & ThreadWriteStack))
-		return S_OK;
-	t->stack = malloc(len);
-	if (!t->stack)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory reading a stack");
-	hr = mem_read(e, t->stack_lo, t->stack, len, &done);
-	if (FAILED(hr))
-		return eng_fail(e, hr,
-				"the stack of thread %u at 0x%llx could not be read (%zu of %zu bytes)",
-				t->src->tid, (unsigned long long)t->stack_lo, done, len);
-	return S_OK;
+	return eng_fail(e, hr, "the stack of thread %u at 0x%llx could not be read (%zu of %llu bytes)",
+			t->src->tid, (unsigned long long)t->stack_lo, done,
+			(unsigned long long)(t->stack_hi - t->stack_lo));
 }
 
-/* Step 8: ThreadCallback / ThreadExCallback per included thread, then its stack. */
+static bool wants_stack(const struct eng_thread *t)
+{
+	return !t->excluded && (t->flags & ThreadWriteStack) && t->stack_hi > t->stack_lo;
+}
+
+/* Every stack in one request: the target is held, round trips are pause time. */
+static HRESULT read_stacks_batched(struct eng *e)
+{
+	struct kmd_src_read *r = calloc(e->nthreads + 1, sizeof(*r));
+	size_t i, n = 0;
+	HRESULT hr;
+
+	if (!r)
+		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	for (i = 0; i < e->nthreads; i++) {
+		struct eng_thread *t = &e->threads[i];
+
+		if (!wants_stack(t))
+			continue;
+		r[n].addr = t->stack_lo;
+		r[n].len = t->stack_hi - t->stack_lo;
+		r[n].buf = t->stack = malloc(r[n].len);
+		if (!t->stack) {
+			free(r);
+			return eng_fail(e, E_OUTOFMEMORY, "out of memory reading the stacks");
+		}
+		n++;
+	}
+	hr = n ? e->src->ops->read_batch(e->src->ctx, r, n) : S_OK;
+	if (FAILED(hr)) {
+		free(r);
+		return eng_fail(e, hr, "reading the threads' stacks failed: %s", kmdump_strerror(hr));
+	}
+	for (i = 0, n = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
+		if (!wants_stack(&e->threads[i]))
+			continue;
+		if (FAILED(r[n].hr))
+			stack_failed(e, &e->threads[i], r[n].hr, r[n].done);
+		n++;
+	}
+	free(r);
+	return e->err;
+}
+
+/* One stack at a time, each read bracketed by VmPreRead/VmPostRead when they are on. */
+static HRESULT read_stacks_one_by_one(struct eng *e)
+{
+	size_t i, done;
+	HRESULT hr;
+
+	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
+		struct eng_thread *t = &e->threads[i];
+
+		if (!wants_stack(t))
+			continue;
+		t->stack = malloc(t->stack_hi - t->stack_lo);
+		if (!t->stack)
+			return eng_fail(e, E_OUTOFMEMORY, "out of memory reading a stack");
+		hr = mem_read(e, t->stack_lo, t->stack, t->stack_hi - t->stack_lo, &done);
+		if (FAILED(hr))
+			stack_failed(e, t, hr, done);
+	}
+	return e->err;
+}
+
+/* Step 8: ThreadCallback / ThreadExCallback per included thread, then the stacks. */
 static HRESULT step_threads(struct eng *e)
 {
 	bool ex = e->a->dump_type & MiniDumpWithProcessThreadData;
@@ -244,11 +298,14 @@ static HRESULT step_threads(struct eng *e)
 		}
 		if (!(t->flags & ThreadWriteThread))
 			t->excluded = true;
-		if (!t->excluded)
-			thread_read_stack(e, t);
 	}
 	free(in);
-	return e->err;
+	if (FAILED(e->err))
+		return e->err;
+	/* the stacks, after every ThreadCallback has said which ones it wants */
+	if (e->src->ops->read_batch && !e->vm_on)
+		return read_stacks_batched(e);
+	return read_stacks_one_by_one(e);
 }
 
 static void module_describe(struct eng_module *m, bool strip_dirs)

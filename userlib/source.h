@@ -76,6 +76,15 @@ struct kmd_src_process {
 	uint64_t pause_ns; /* filled by thaw */
 };
 
+/* One range of a batched read. */
+struct kmd_src_read {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	size_t done;  /* out: bytes read from the start */
+	HRESULT hr;   /* out: S_OK when all len bytes were read */
+};
+
 struct kmd_blob {
 	void *data;
 	size_t len;
@@ -121,6 +130,11 @@ struct kmd_source_ops {
 	 */
 	HRESULT (*read_to_fd)(void *ctx, int fd, uint64_t addr, uint64_t len, uint64_t off,
 			      kmd_fail_fn fail, void *arg);
+	/*
+	 * Optional (NULL: not offered): read n ranges in one request, each with its own
+	 * result. Returns S_OK when the request completed (per-range results set).
+	 */
+	HRESULT (*read_batch)(void *ctx, struct kmd_src_read *r, size_t n);
 	/* A Linux stream's content (malloc'd into out), or an error when unavailable. */
 	HRESULT (*file)(void *ctx, enum kmd_src_file which, struct kmd_blob *out);
 	/* Write a kernel minidump of the target's threads to fd; returns its HRESULT. */

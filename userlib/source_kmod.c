@@ -318,6 +318,60 @@ static HRESULT ks_read_to_fd(void *ctx, int fd, uint64_t addr, uint64_t len, uin
 	return hr == (HRESULT)KMDUMP_E_PARTIAL_COPY ? S_OK : hr;
 }
 
+#define KMD_BATCH 256 /* ranges per request (the module takes up to max-ranges) */
+
+struct batch {
+	struct kmd_src_read *r;
+	size_t n;
+};
+
+static int on_batch_piece(void *arg, const struct kmd_tr_piece *p)
+{
+	struct batch *b = arg;
+	struct kmd_src_read *r;
+	uint64_t off;
+	uint32_t i;
+
+	if (p->range_index >= b->n)
+		return 1;
+	r = &b->r[p->range_index];
+	off = p->addr - r->addr;
+	if (p->addr < r->addr || off > r->len || p->data_len > r->len - off)
+		return 1;
+	memcpy((uint8_t *)r->buf + off, p->data, p->data_len);
+	if (FAILED(p->hr) && SUCCEEDED(r->hr))
+		r->hr = p->hr;
+	for (i = 0; i < p->nfailed; i++)
+		if (p->failed[i].addr >= r->addr && p->failed[i].addr - r->addr < r->done)
+			r->done = p->failed[i].addr - r->addr;
+	return 0;
+}
+
+static HRESULT ks_read_batch(void *ctx, struct kmd_src_read *r, size_t n)
+{
+	struct kmod_src *k = ctx;
+	struct kmd_tr_range ranges[KMD_BATCH];
+	size_t i, base;
+	HRESULT hr = S_OK;
+
+	for (base = 0; base < n && SUCCEEDED(hr); base += KMD_BATCH) {
+		struct batch b = { r + base, n - base < KMD_BATCH ? n - base : KMD_BATCH };
+
+		for (i = 0; i < b.n; i++) {
+			ranges[i].addr = b.r[i].addr;
+			ranges[i].len = b.r[i].len;
+			ranges[i].offset = 0;
+			b.r[i].done = b.r[i].len; /* lowered by failed extents */
+			b.r[i].hr = S_OK;
+		}
+		hr = kmd_tr_read(k->tr, k->session, ranges, b.n, on_batch_piece, &b);
+		if (hr == (HRESULT)KMDUMP_E_PARTIAL_COPY)
+			hr = S_OK; /* per-range results carry it */
+	}
+	drain_events(k);
+	return hr;
+}
+
 static HRESULT blob_copy(struct kmd_blob *out, const void *p, size_t len)
 {
 	if (!p || !len)
@@ -449,6 +503,7 @@ static const struct kmd_source_ops kmod_ops = {
 	.modules = ks_modules,
 	.read = ks_read,
 	.read_to_fd = ks_read_to_fd,
+	.read_batch = ks_read_batch,
 	.file = ks_file,
 	.kernel_dump = ks_kernel_dump,
 	.thaw = ks_thaw,

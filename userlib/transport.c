@@ -782,6 +782,14 @@ static int kmd_on_event(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* Multicast messages carry sequence number 0: accept every one. */
+static int kmd_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 HRESULT kmd_tr_events_open(struct kmd_tr_events **out)
 {
 	struct kmd_tr_events *ev = calloc(1, sizeof(*ev));
@@ -804,6 +812,7 @@ HRESULT kmd_tr_events_open(struct kmd_tr_events **out)
 		goto fail;
 	nl_socket_set_nonblocking(ev->sk);
 	nl_cb_set(ev->cb, NL_CB_VALID, NL_CB_CUSTOM, kmd_on_event, ev);
+	nl_cb_set(ev->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, kmd_any_seq, NULL);
 	*out = ev;
 	return S_OK;
 fail:

@@ -143,6 +143,18 @@ static HRESULT fk_read_to_fd(void *ctx, int fd, uint64_t addr, uint64_t len, uin
 	return S_OK;
 }
 
+static HRESULT fk_read_batch(void *ctx, struct kmd_src_read *r, size_t n)
+{
+	struct fake *f = ctx;
+	size_t i;
+
+	f->batches++;
+	for (i = 0; i < n; i++)
+		r[i].hr = fk_read(ctx, r[i].addr, r[i].buf, r[i].len, &r[i].done);
+	f->reads -= (unsigned int)n; /* counted as one batch, not as single reads */
+	return S_OK;
+}
+
 static HRESULT fk_file(void *ctx, enum kmd_src_file which, struct kmd_blob *out)
 {
 	struct fake *f = ctx;
@@ -189,6 +201,7 @@ static const struct kmd_source_ops fake_ops = {
 	.modules = fk_modules,
 	.read = fk_read,
 	.read_to_fd = fk_read_to_fd,
+	.read_batch = fk_read_batch,
 	.file = fk_file,
 	.kernel_dump = fk_kernel_dump,
 	.thaw = fk_thaw,

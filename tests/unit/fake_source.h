@@ -47,7 +47,7 @@ struct fake {
 	HRESULT kdump_hr;     /* returned by kernel_dump */
 	int kdump_fd;         /* the descriptor kernel_dump got, -1 if never called */
 	uint32_t capture_flags;
-	unsigned int reads, direct_reads, thaws, captures;
+	unsigned int reads, direct_reads, batches, thaws, captures;
 	bool emit_status;     /* send a status event from capture and thaw */
 };
 

@@ -131,6 +131,7 @@ START_TEST(stacks_in_memory_list)
 	for (i = 0; i < 16; i++)
 		ck_assert_uint_eq(R.md.p[t->Stack.Memory.Rva + i], fake_byte(t->Stack.StartOfMemoryRange + i));
 	ck_assert_uint_eq(R.res.threads, 2);
+	ck_assert_uint_eq(R.f.batches, 1); /* both stacks in one request */
 }
 END_TEST
 
