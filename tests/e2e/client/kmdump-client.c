@@ -15,6 +15,7 @@
  *       -K  kernel dump of the session into FILE   -s  hold SEC seconds before closing
  *       -k  keep-alive period while holding   -n  exit without closing (socket close)
  *       -H  fork a child that keeps the socket open and sleeps; exit at once
+ *   kmdump-client get ID                 session-get from a new socket
  *   kmdump-client open-many SEC PID...   one socket, a session per PID, hold SEC
  *   kmdump-client kdump FILE             whole-system kernel dump
  *   kmdump-client events COUNT MS        print COUNT status events (wait up to MS each)
@@ -424,6 +425,20 @@ int main(int argc, char **argv)
 		kmd_tr_close(tr);
 		return 0;
 	}
+	if (!strcmp(argv[1], "get") && argc > 2) {	/* from a new socket: not the owner */
+		struct kmd_tr_session s;
+
+		hr = kmd_tr_open(&tr);
+		if (FAILED(hr))
+			return fail(NULL, hr, "connect");
+		hr = kmd_tr_session_get(tr, strtoul(argv[2], NULL, 0), &s);
+		if (FAILED(hr))
+			fail(tr, hr, "session-get");
+		else
+			print_session("got", &s);
+		kmd_tr_close(tr);
+		return FAILED(hr);
+	}
 	if (!strcmp(argv[1], "open"))
 		return cmd_open(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "open-many"))
@@ -499,11 +514,11 @@ static uint32_t plausible(struct fuzz_ctx *f, uint16_t type)
 static void put_range(struct fuzz_ctx *f)
 {
 	uint8_t nest[64];
-	size_t n = 0, i, count = rnd() % 4;
+	size_t n = 0, i, count = rnd() % 5;
 
 	for (i = 0; i < count && n + 12 <= sizeof(nest); i++) {
-		uint16_t type = 1 + rnd() % 5, alen = 12;
-		uint64_t v = rnd() % 2 ? (uint64_t)rnd() << (rnd() % 33) : (uint64_t)rnd() % 65536;
+		uint16_t type = rnd() % 8 ? 1 + i % 3 : rnd() % 6, alen = 12;
+		uint64_t v = rnd() % 8 ? (uint64_t)rnd() % 65536 : (uint64_t)rnd() << (rnd() % 33);
 
 		if (rnd() % 8 == 0)
 			alen = 4 + rnd() % 9;	/* a wrong length */
@@ -516,11 +531,41 @@ static void put_range(struct fuzz_ctx *f)
 	put_attr(f, KMDUMP_A_RANGE | (rnd() % 4 ? 0x8000 : 0), nest, (uint16_t)n);
 }
 
+/* The attributes each command's policy accepts (index: command). */
+static const uint16_t fuzz_allowed[][4] = {
+	[KMDUMP_CMD_SESSION_OPEN] = { KMDUMP_A_PID, KMDUMP_A_MEM_FD, KMDUMP_A_CAPTURE_FLAGS,
+				      KMDUMP_A_WATCHDOG_MS },
+	[KMDUMP_CMD_SESSION_CLOSE] = { KMDUMP_A_SESSION_ID },
+	[KMDUMP_CMD_SESSION_GET] = { KMDUMP_A_SESSION_ID },
+	[KMDUMP_CMD_PROCESS_GET] = { KMDUMP_A_SESSION_ID },
+	[KMDUMP_CMD_THREAD_GET] = { KMDUMP_A_SESSION_ID },
+	[KMDUMP_CMD_VMA_GET] = { KMDUMP_A_SESSION_ID },
+	[KMDUMP_CMD_MODULE_GET] = { KMDUMP_A_SESSION_ID },
+	[KMDUMP_CMD_MEM_READ_TO_FD] = { KMDUMP_A_SESSION_ID, KMDUMP_A_OUT_FD, KMDUMP_A_RANGE },
+	[KMDUMP_CMD_MEM_READ] = { KMDUMP_A_SESSION_ID, KMDUMP_A_RANGE },
+	[KMDUMP_CMD_KERNEL_DUMP] = { KMDUMP_A_SESSION_ID, KMDUMP_A_OUT_FD },
+};
+
+static uint16_t fuzz_type(uint8_t cmd)
+{
+	const uint16_t *ok;
+	unsigned int n = 0;
+
+	if (cmd < sizeof(fuzz_allowed) / sizeof(fuzz_allowed[0]) && rnd() % 4) {
+		ok = fuzz_allowed[cmd];
+		while (n < 4 && ok[n])
+			n++;
+		if (n)
+			return ok[rnd() % n];
+	}
+	return rnd() % 6 ? 1 + rnd() % KMDUMP_A_MAX : rnd() % 0x200;
+}
+
 static void fuzz_message(struct fuzz_ctx *f, uint16_t *flags)
 {
 	uint8_t cmd = rnd() % 5 ? 1 + rnd() % KMDUMP_CMD_MAX : rnd() % 256;
 	uint8_t hdr[4] = { cmd, rnd() % 8 ? 1 : rnd() % 256, 0, 0 };
-	unsigned int i, n = rnd() % 7;
+	unsigned int i, n = rnd() % 5;
 
 	if (rnd() % 16 == 0)
 		hdr[2] = (uint8_t)rnd();	/* reserved must be 0 */
@@ -528,7 +573,7 @@ static void fuzz_message(struct fuzz_ctx *f, uint16_t *flags)
 	memcpy(f->buf, hdr, 4);
 	f->len = 4;
 	for (i = 0; i < n; i++) {
-		uint16_t type = rnd() % 6 ? 1 + rnd() % KMDUMP_A_MAX : rnd() % 0x200;
+		uint16_t type = fuzz_type(cmd);
 		uint8_t junk[64];
 		uint16_t len, j;
 
@@ -613,12 +658,15 @@ static int kmd_fuzz(unsigned int count, unsigned int seed)
 	printf("fuzz sent=%u answered=%u refused=%u reconnects=%u seconds=%ld\n", i, answered,
 	       refused, reopened, (long)(time(NULL) - start));
 	/* The family still works: a clean open and close on the same target. */
-	hr = kmd_tr_session_open(tr, (uint32_t)f.child_pid, f.mem_fd, 0, 0, &s);
-	if (hr == (HRESULT)KMDUMP_E_BUSY) {	/* a fuzzed session still holds it */
-		kmd_tr_close(tr);
-		if (FAILED(kmd_tr_open(&tr)))
-			return 1;
+	kmd_tr_close(tr);	/* ends the fuzzed sessions (NETLINK_URELEASE) */
+	hr = kmd_tr_open(&tr);
+	if (FAILED(hr))
+		return fail(NULL, hr, "reconnect"), 1;
+	for (i = 0; i < 100; i++) {	/* their thaw runs on the worker: allow it 10 s */
 		hr = kmd_tr_session_open(tr, (uint32_t)f.child_pid, f.mem_fd, 0, 0, &s);
+		if (hr != (HRESULT)KMDUMP_E_BUSY && hr != (HRESULT)KMDUMP_E_TOO_MANY_SESSIONS)
+			break;
+		usleep(100000);
 	}
 	if (SUCCEEDED(hr))
 		hr = kmd_tr_session_close(tr, s.session_id, NULL);

@@ -1,0 +1,38 @@
+# Helpers for the core (session layer) e2e tests. Source after tests/e2e/lib/tap.sh.
+client=$KMDUMP_E2E_BIN/client/kmdump-client
+spinner=$KMDUMP_E2E_BIN/core/spinner
+kout=${KMDUMP_E2E_OUT:-/tmp}
+
+# start_spinner NAME: starts a spinner counting into $kout/NAME.count; sets $spin_pid.
+start_spinner() {
+	"$spinner" "$kout/$1.count" &
+	spin_pid=$!
+	for _ in $(seq 50); do [ -s "$kout/$1.count" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+count_of() { cat "$kout/$1.count" 2>/dev/null || echo 0; }
+
+# moving NAME SECONDS: true when the spinner's count changes within SECONDS.
+moving() {
+	local a b
+	a=$(count_of "$1")
+	for _ in $(seq $(($2 * 10))); do
+		sleep 0.1
+		b=$(count_of "$1")
+		[ "$a" != "$b" ] && return 0
+	done
+	return 1
+}
+
+# still NAME SECONDS: true when the count does not change for SECONDS.
+still() { ! moving "$1" "$2"; }
+
+# field KEY LINE...: the value of KEY=... in the text on stdin.
+field() { grep -o "$1=[^ ]*" | head -n 1 | cut -d= -f2; }
+
+# wait_file FILE PATTERN SECONDS
+wait_for() {
+	for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
