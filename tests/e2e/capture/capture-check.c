@@ -11,7 +11,9 @@
  * PTRACE_INTERRUPT) during the dump: it must be reported traced, and still be
  * in that stop afterwards. "killed" SIGKILLs the target while the session is
  * open: the held threads must let it die at once, and reads must then fail
- * cleanly.
+ * cleanly. "exec" opens sessions again and again on a target that keeps
+ * exec'ing itself: each open must succeed or fail cleanly, never hang, and
+ * the target must keep running.
  *
  * "many" dumps the target with 1,000 extra threads and reports the freeze and
  * pause times the module measured (figures only, never asserted on).
@@ -40,7 +42,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -169,11 +173,35 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* The extended ack's message, when the kernel sent one (NETLINK_EXT_ACK). */
+static void print_extack(struct nlmsgerr *e)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	size_t off = sizeof(*e);
+	struct nlattr *a;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	while (NLMSG_HDRLEN + off + sizeof(*a) <= nlh->nlmsg_len) {
+		a = (struct nlattr *)((char *)e + off);
+		if (a->nla_len < sizeof(*a))
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+			printf("# kernel says: %.*s\n", (int)(a->nla_len - sizeof(*a)),
+			       (char *)(a + 1));
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct req_state *st = arg;
 
 	(void)nla;
+	if (e->error)
+		print_extack(e);
 	st->err = e->error;
 	st->done = 1;
 	return NL_STOP;
@@ -182,7 +210,18 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 static struct nl_sock *sk;
 static int family;
 
-/* One request (or dump) on the family; items go to @fn. Returns 0 or -errno/-NLE. */
+/* Errors are the kernel's -errno (see request()); name them for the log. */
+static const char *errstr(int err)
+{
+	static char buf[96];
+
+	snprintf(buf, sizeof(buf), "error %d (%s / %s)", err, strerror(-err), nl_geterror(err));
+	return buf;
+}
+
+/* One request (or dump) on the family; items go to @fn. Returns 0, the kernel's
+ * -errno, or a negative libnl code when the exchange itself failed.
+ */
 static int request(int cmd, int flags, struct nl_msg *msg, item_fn fn, void *arg)
 {
 	struct req_state st = { .fn = fn, .arg = arg };
@@ -200,9 +239,10 @@ static int request(int cmd, int flags, struct nl_msg *msg, item_fn fn, void *arg
 	while (err >= 0 && !st.done)
 		err = nl_recvmsgs(sk, cb);
 	nl_cb_put(cb);
-	if (err < 0)
-		return err;
-	return st.err;
+	/* The kernel's errno first: libnl would turn it into its own NLE_* code. */
+	if (st.err)
+		return st.err;
+	return err;
 }
 
 static struct nl_msg *new_msg(int cmd, int flags)
@@ -383,7 +423,7 @@ static int start_target(const char *path, struct target *t)
 	fclose(f);
 	if (sscanf(line, "READY %d %d %d %d %" SCNx64 " %" SCNx64 " %" SCNx64 " %d", &t->pid,
 		   &t->spinner, &t->sleeper, &t->reader, &t->buf, &t->buf_len, &t->region,
-		   &t->vforker) != 8)
+		   &t->vforker) < 1)
 		return -1;
 	return 0;
 }
@@ -670,7 +710,7 @@ static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
 	}
 	err = request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_piece, NULL);
 	check(err == 0 && npieces > 0, "mem-read-to-fd answered %d pieces (%s)", npieces,
-	      err ? nl_geterror(err) : "ok");
+	      err ? errstr(err) : "ok");
 	for (k = 0; k < npieces; k++) {
 		struct piece *p = &pieces[k];
 
@@ -800,6 +840,48 @@ static void on_any(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		*(int *)arg = 2;
 }
 
+/* Sessions racing a target that re-executes itself every few milliseconds. */
+static void check_exec_race(struct target *tg)
+{
+	struct session s;
+	struct nl_msg *msg;
+	char path[64];
+	int i, fd, err, ok = 0, clean = 0, odd = 0;
+
+	for (i = 0; i < 30; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/mem", tg->pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&s, 0, sizeof(s));
+		msg = new_msg(KMDUMP_CMD_SESSION_OPEN, 0);
+		nla_put_u32(msg, KMDUMP_A_PID, tg->pid);
+		nla_put_s32(msg, KMDUMP_A_MEM_FD, fd);
+		nla_put_u32(msg, KMDUMP_A_WATCHDOG_MS, 10000);
+		err = request(KMDUMP_CMD_SESSION_OPEN, 0, msg, on_open, &s);
+		close(fd);
+		if (!err && s.hresult == KMDUMP_S_OK && s.id) {
+			ok++;
+			msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
+			nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
+			request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
+		} else if (err == -ESRCH || err == -EACCES || err == -EPERM || err == -EBUSY ||
+			   err == -EINVAL) {
+			clean++;	/* exec'd between the proof and the freeze */
+		} else {
+			odd++;
+			printf("# attempt %d: err %d hresult 0x%08x\n", i, err, s.hresult);
+		}
+		sleep_ms(7);
+	}
+	printf("# exec race: %d opened, %d refused cleanly, %d other\n", ok, clean, odd);
+	check(ok > 0 && !odd, "30 opens racing exec: %d opened, %d refused cleanly", ok, clean);
+	sleep_ms(200);
+	check(kill(tg->pid, 0) == 0 && proc_state(tg->pid, tg->pid) != 'T' &&
+	      proc_state(tg->pid, tg->pid) != '?', "the exec'ing target still runs (state %c)",
+	      proc_state(tg->pid, tg->pid));
+}
+
 /* SIGKILL while held: the target dies without waiting for the thaw. */
 static void check_killed(struct target *tg, uint32_t sid, const char *dir)
 {
@@ -838,7 +920,7 @@ int main(int argc, char **argv)
 	struct target tg = {};
 	struct nl_msg *msg;
 	char path[64];
-	int stopped, many, traced, killed, memfd, err, status;
+	int stopped, many, traced, killed, exec_race, memfd, err, status;
 	pid_t tracer = 0;
 
 	if (argc < 2) {
@@ -847,10 +929,13 @@ int main(int argc, char **argv)
 	}
 	stopped = argc > 2 && !strcmp(argv[2], "stopped");
 	many = argc > 2 && !strcmp(argv[2], "many");
+	exec_race = argc > 2 && !strcmp(argv[2], "exec");
 	traced = argc > 2 && !strcmp(argv[2], "traced");
 	killed = argc > 2 && !strcmp(argv[2], "killed");
 	mode = stopped ? "stopped" : many ? "1000-thread" : traced ? "traced" :
-	       killed ? "killed" : "running";
+	       killed ? "killed" : exec_race ? "exec'ing" : "running";
+	if (exec_race)
+		target_extra = "exec";
 	if (many)
 		target_extra = "1000";
 	if (!dir)
@@ -861,9 +946,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
+	{
+		int one = 1;
+
+		setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	}
 	if (start_target(argv[1], &tg)) {
 		printf("not ok 1 - start %s\n", argv[1]);
 		return 1;
+	}
+	if (exec_race) {
+		check_exec_race(&tg);
+		goto out;
 	}
 	if (stopped) {
 		kill(tg.pid, SIGSTOP);
@@ -883,7 +977,7 @@ int main(int argc, char **argv)
 	err = request(KMDUMP_CMD_SESSION_OPEN, 0, msg, on_open, &s);
 	close(memfd);
 	check(!err && s.hresult == KMDUMP_S_OK && s.id, "session-open: %s, hresult 0x%08x",
-	      err ? nl_geterror(err) : "ok", s.hresult);
+	      err ? errstr(err) : "ok", s.hresult);
 	if (err || !s.id)
 		goto out;
 	printf("# freeze %llu ns, paused %llu ns, %u threads\n", (unsigned long long)s.freeze_ns,
@@ -921,7 +1015,7 @@ int main(int argc, char **argv)
 	msg = new_msg(KMDUMP_CMD_MODULE_GET, NLM_F_DUMP);
 	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
 	err = err ?: request(KMDUMP_CMD_MODULE_GET, NLM_F_DUMP, msg, on_module, NULL);
-	check(!err, "thread, vma and module dumps: %s", err ? nl_geterror(err) : "ok");
+	check(!err, "thread, vma and module dumps: %s", err ? errstr(err) : "ok");
 
 	/* The target is frozen: /proc/<pid>/maps cannot have changed meanwhile. */
 	check_threads(&tg, &s, stopped);
@@ -933,7 +1027,7 @@ close:
 	msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
 	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
 	err = request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
-	check(!err, "session-close: %s", err ? nl_geterror(err) : "ok");
+	check(!err, "session-close: %s", err ? errstr(err) : "ok");
 	if (s.pause_ns)
 		printf("# KMDUMP-BENCH %s freeze_ns=%llu pause_ns=%llu threads=%u\n", mode,
 		       (unsigned long long)s.freeze_ns, (unsigned long long)s.pause_ns,

@@ -119,7 +119,8 @@ static int request(struct nl_msg *msg, struct reply *r)
 	while (err >= 0 && !r->done)
 		err = nl_recvmsgs(sk, cb);
 	nl_cb_put(cb);
-	return err < 0 ? err : r->err;
+	/* The kernel's errno first: libnl would turn it into its own NLE_* code. */
+	return r->err ? r->err : err;
 }
 
 static struct nl_msg *new_msg(int cmd)

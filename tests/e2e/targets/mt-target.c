@@ -23,6 +23,9 @@
  *         <vforker tid>
  * (addresses in hex). It never exits by itself; kill it.
  *
+ *   mt-target exec      instead re-executes itself every few milliseconds
+ *                       forever (with a spinning thread each time), for
+ *                       dumps that race an exec
  *   mt-target [EXTRA]   also starts EXTRA threads that wake every 100 ms (the
  *                       freeze benchmark's 1,000-thread target)
  */
@@ -141,10 +144,30 @@ static void *churn(void *arg)
 	return NULL;
 }
 
+/* Exec loop: print READY once, then keep replacing the image. */
+static int exec_loop(char **argv)
+{
+	char *again[] = { argv[0], "exec", "again", NULL };
+	pthread_t t;
+
+	if (!argv[2]) {
+		printf("READY %d 0 0 0 0 0 0 0\n", (int)getpid());
+		fflush(stdout);
+	}
+	pthread_create(&t, NULL, nothing, NULL);
+	pthread_create(&t, NULL, napper, NULL);
+	usleep(3000);
+	execv("/proc/self/exe", again);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	long extra = argc > 1 ? strtol(argv[1], NULL, 10) : 0;
 	pthread_attr_t small;
+
+	if (argc > 1 && !strcmp(argv[1], "exec"))
+		return exec_loop(argv);
 	void *(*fn[])(void *) = { spinner, sleeper, reader, vforker, churn };
 	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *region;
