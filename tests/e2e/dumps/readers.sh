@@ -141,25 +141,39 @@ rd_lldb_regs() {
 # rd_chain_ok FRAMES EXPECTED: FRAMES ("module!function ...", innermost first) hold the
 # EXPECTED functions of MODULE ($rd_module) as consecutive frames, with only libc frames
 # (the blocking call's wrappers) before them and a libc frame (thread start or
-# __libc_start_main) right after them. Prints why not.
+# __libc_start_main) right after them. Sets $why when not. (No subshells: forks are slow
+# in a TCG guest.)
 rd_module=dumps-target
 rd_chain_ok() {
 	local -a fr=($1) ex=($2)
 	local i=0 j
+	why=
 	while [ "$i" -lt "${#fr[@]}" ] && [[ ${fr[$i]} == libc.so.6!* ]]; do i=$((i + 1)); done
 	if [ "$i" -gt 6 ]; then
-		echo "more than 6 libc frames before the program's: $1"
+		why="more than 6 libc frames before the program's: $1"
 		return 1
 	fi
 	for ((j = 0; j < ${#ex[@]}; j++, i++)); do
 		if [ "${fr[$i]:-}" != "$rd_module!${ex[$j]}" ]; then
-			echo "frame $i is '${fr[$i]:-none}', expected '$rd_module!${ex[$j]}' (frames: $1)"
+			why="frame $i is '${fr[$i]:-none}', expected '$rd_module!${ex[$j]}' (frames: $1)"
 			return 1
 		fi
 	done
 	if [[ ${fr[$i]:-} != libc.so.6!* ]]; then
-		echo "frame $i after ${ex[-1]} is '${fr[$i]:-none}', expected libc's thread start (frames: $1)"
+		why="frame $i after ${ex[-1]} is '${fr[$i]:-none}', expected libc's thread start (frames: $1)"
 		return 1
+	fi
+}
+
+# rd_check_chain READER TID FRAMES: one TAP line: thread TID's FRAMES in READER's view
+# hold the chain its role promises.
+rd_check_chain() {
+	local role=${role_of_tid[$2]:-unknown}
+	local want=${chain[$role]:-?}
+	if rd_chain_ok "$3" "$want"; then
+		e2e_ok "$1: $role thread $2 unwinds through $want"
+	else
+		e2e_not_ok "$1: $role thread $2 unwinds through $want" "$why"
 	fi
 }
 
@@ -212,16 +226,11 @@ rd_threads() {
 	echo "$f"
 }
 
-# rd_expect_chain TID: the chain thread TID must show (role from role_of_tid).
-rd_expect_chain() {
-	echo "${chain[${role_of_tid[$1]:-none}]:-?}"
-}
-
 # rd_breakpad_check DUMP: Breakpad's minidump_stackwalk, with symbols from its dump_syms,
 # shows every thread of DUMP with the expected chain and the captured frame 0 registers.
 # Leaves $out/<name>.stackwalk and <name>.symbols.
 rd_breakpad_check() {
-	local dump=$1 name threads sw rc tid rip rsp rbp i=0 frames why n
+	local dump=$1 name threads sw rc tid rip rsp rbp i frames n
 	name=$(basename "$dump" .dmp)
 	threads=$(rd_threads "$dump")
 	sw=$out/$name.stackwalk
@@ -241,14 +250,12 @@ rd_breakpad_check() {
 		e2e_not_ok "minidump_stackwalk shows all $n threads of $name.dmp" "it shows $(wc -l <"$sw.frames")"
 	fi
 	# Breakpad numbers threads by their ThreadList index.
+	local -A by_index=()
+	while read -r i frames; do by_index[$i]=$frames; done <"$sw.frames"
+	i=0
 	while read -r tid rip rsp rbp; do
-		frames=$(awk -v i="$i" '$1 == i { $1 = ""; print substr($0, 2) }' "$sw.frames")
+		rd_check_chain "minidump_stackwalk $name" "$tid" "${by_index[$i]:-}"
 		i=$((i + 1))
-		if why=$(rd_chain_ok "$frames" "$(rd_expect_chain "$tid")"); then
-			e2e_ok "minidump_stackwalk $name: ${role_of_tid[$tid]} thread $tid unwinds through $(rd_expect_chain "$tid")"
-		else
-			e2e_not_ok "minidump_stackwalk $name: ${role_of_tid[$tid]:-unknown} thread $tid unwinds through $(rd_expect_chain "$tid")" "$why"
-		fi
 	done <"$threads"
 	rd_breakpad_regs "$sw" | cut -d' ' -f2- >"$sw.regs"
 	if cut -d' ' -f2- "$threads" | cmp -s - "$sw.regs"; then
@@ -262,7 +269,7 @@ rd_breakpad_check() {
 # rd_lldb_check DUMP EXE: Debian's lldb opens DUMP with EXE and shows the same threads,
 # the expected backtraces and the same registers. Leaves $out/<name>.lldb.
 rd_lldb_check() {
-	local dump=$1 exe=$2 name threads lf want got tid frames why
+	local dump=$1 exe=$2 name threads lf want got tid frames
 	name=$(basename "$dump" .dmp)
 	threads=$(rd_threads "$dump")
 	lf=$out/$name.lldb
@@ -281,11 +288,7 @@ rd_lldb_check() {
 		e2e_not_ok "lldb $name: the same threads in the same order" "lldb: '$got', ThreadList: '$want'"
 	fi
 	while read -r tid frames; do
-		if why=$(rd_chain_ok "$frames" "$(rd_expect_chain "$tid")"); then
-			e2e_ok "lldb $name: ${role_of_tid[$tid]} thread $tid unwinds through $(rd_expect_chain "$tid")"
-		else
-			e2e_not_ok "lldb $name: ${role_of_tid[$tid]:-unknown} thread $tid unwinds through $(rd_expect_chain "$tid")" "$why"
-		fi
+		rd_check_chain "lldb $name" "$tid" "$frames"
 	done <"$lf.frames"
 	rd_lldb_regs "$lf" >"$lf.regs"
 	if cmp -s "$threads" "$lf.regs"; then
