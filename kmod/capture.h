@@ -141,7 +141,11 @@ struct kmd_thread {
 	char *kstack;
 	u32 kstack_len;
 	u32 kframes;
-	u64 wchan_hint;			/* unused: never a raw address on the wire */
+	/* Wait channel: the first frame outside the scheduler, as a function
+	 * name (no offset) at kstack + wchan_off, wchan_len bytes, not
+	 * NUL-terminated; wchan_len 0 when unknown.
+	 */
+	u32 wchan_off, wchan_len;
 	u64 utime_ns, stime_ns;
 	u64 start_boottime_ns;
 	u32 on_cpu;			/* CPU last run on */

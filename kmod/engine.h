@@ -64,6 +64,7 @@ void kmd_threads_stack_bounds(struct kmd_snapshot *s);
 int kmd_modules_capture(struct kmd_capture *c, struct mm_struct *mm);
 int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th);
 int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used);
+bool kmd_kstack_wchan(const char *frames, u32 len, u32 *off, u32 *name_len);
 u32 kmd_task_state(struct task_struct *t);
 
 #endif /* KMDUMP_ENGINE_H */

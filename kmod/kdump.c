@@ -279,21 +279,6 @@ full:
 	return 0;
 }
 
-static bool kmd_is_sched_frame(const char *f)
-{
-	static const char * const sched[] = {
-		"__schedule", "schedule", "preempt_schedule", "io_schedule",
-		"schedule_timeout", "schedule_hrtimeout", "schedule_preempt",
-		"__cond_resched", "__wait_", "do_wait_", "bit_wait",
-	};
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(sched); i++)
-		if (!strncmp(f, sched[i], strlen(sched[i])))
-			return true;
-	return false;
-}
-
 static void kmd_task_entry(struct kmd_mdw *w, struct task_struct *t,
 			   struct pid_namespace *ns, u8 *e, char *frames)
 {
@@ -334,14 +319,9 @@ static void kmd_task_entry(struct kmd_mdw *w, struct task_struct *t,
 	put_unaligned_le32(nf, e + 88);
 	put_unaligned_le32(used, e + 92);
 	put_unaligned_le32(rva, e + 96);
-	for (i = 0, off = 0; i < nf; i++, off += strlen(frames + off) + 1) {
-		if (kmd_is_sched_frame(frames + off))
-			continue;
-		/* the function name: up to '+' */
-		used = strcspn(frames + off, "+");
-		put_unaligned_le32(used + 1, e + 100);
+	if (kmd_kstack_wchan(frames, used, &off, &i)) {
+		put_unaligned_le32(i + 1, e + 100);
 		put_unaligned_le32(rva + off, e + 104);
-		break;
 	}
 }
 

@@ -45,6 +45,44 @@ int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used)
 	return frames;
 }
 
+static bool kmd_is_sched_frame(const char *f)
+{
+	static const char * const sched[] = {
+		"__schedule", "schedule", "preempt_schedule", "io_schedule",
+		"schedule_timeout", "schedule_hrtimeout", "schedule_preempt",
+		"__cond_resched", "__wait_", "do_wait_", "bit_wait",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sched); i++)
+		if (!strncmp(f, sched[i], strlen(sched[i])))
+			return true;
+	return false;
+}
+
+/*
+ * The wait channel of a rendered stack, as /proc/<pid>/wchan names it: the
+ * first function outside the scheduler. Sets its offset and length (without
+ * the "+0x.." part) and returns true, or false if there is none.
+ */
+bool kmd_kstack_wchan(const char *frames, u32 len, u32 *off, u32 *name_len)
+{
+	u32 o = 0;
+
+	while (o < len) {
+		const char *f = frames + o;
+		u32 n = strnlen(f, len - o);
+
+		if (!kmd_is_sched_frame(f)) {
+			*off = o;
+			*name_len = strcspn(f, "+");
+			return *name_len > 0;
+		}
+		o += n + 1;
+	}
+	return false;
+}
+
 int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th)
 {
 	const u32 size = KMD_MAX_KFRAMES * 96;
@@ -67,6 +105,8 @@ int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th)
 		th->kstack_len = used;
 		th->kframes = frames;
 		th->flags |= KMDUMP_THREAD_FLAGS_KSTACK_VALID;
+		if (!kmd_kstack_wchan(fit, used, &th->wchan_off, &th->wchan_len))
+			th->wchan_len = 0;
 	}
 	kfree(buf);
 	return 0;
