@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "engine.h"
 
@@ -95,6 +96,15 @@ static HRESULT step_negotiate(struct eng *e)
 				"SecondaryFlagsCallback returned 0x%x; only MiniSecondaryWithoutPowerInfo (0x1) is defined",
 				e->secondary);
 	if (!e->io_redirect) {
+		int fl = fcntl(e->a->fd, F_GETFL);
+
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+			return eng_fail(e, E_HANDLE, "the output descriptor %d is not open for writing",
+					e->a->fd);
+		if (fl & O_APPEND)
+			return eng_fail(e, E_INVALIDARG,
+					"the output descriptor %d is opened with O_APPEND, which ignores the offsets a dump is written at; open it without O_APPEND",
+					e->a->fd);
 		e->base = lseek(e->a->fd, 0, SEEK_CUR);
 		if (e->base < 0)
 			return eng_fail(e, (HRESULT)KMDUMP_E_SEEK,

@@ -2,6 +2,7 @@
 /* Bad arguments, the size cap and failures of the source: clear HRESULTs and messages. */
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "harness.h"
 
@@ -119,8 +120,25 @@ START_TEST(output_must_be_seekable)
 	R.a.fd = p[1];
 	ck_assert_int_eq(run_dump(&R), (HRESULT)KMDUMP_E_SEEK);
 	ck_assert_ptr_nonnull(strstr(R.res.message, "IoStartCallback"));
+	ck_assert_int_eq(R.f.captures, 0);
 	close(p[0]);
 	close(p[1]);
+	/* O_APPEND would put every write at the end; read-only cannot be written */
+	{
+		char tmp[] = "/tmp/kmdump-unit-append-XXXXXX";
+		int fd = mkstemp(tmp), ro;
+
+		ck_assert_int_eq(fcntl(fd, F_SETFL, O_APPEND), 0);
+		R.a.fd = fd;
+		ck_assert_int_eq(run_dump(&R), E_INVALIDARG);
+		ck_assert_ptr_nonnull(strstr(R.res.message, "O_APPEND"));
+		ro = open(tmp, O_RDONLY);
+		R.a.fd = ro;
+		ck_assert_int_eq(run_dump(&R), E_HANDLE);
+		close(ro);
+		close(fd);
+		unlink(tmp);
+	}
 	R.a.fd = -1;
 	R.a.callback = NULL;
 	ck_assert_int_eq(run_dump(&R), E_HANDLE);

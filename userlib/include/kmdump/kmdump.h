@@ -108,7 +108,9 @@
  *  17. KernelMinidumpStatusCallback Input.Status = the HRESULT the module reported for
  *                                 that kernel dump. The same callback also carries, as they
  *                                 arrive, the module's status events for this session
- *                                 (freeze, failed reads, thaw), in Input.Status.
+ *                                 (freeze, failed reads, thaw), in Input.Status. The
+ *                                 module's status group is admin-only: without
+ *                                 CAP_SYS_ADMIN only the session-open status arrives.
  * Input.ProcessId and Input.ProcessHandle (a pidfd) are filled for every callback.
  * A NULL callback routine behaves like one that returns FALSE everywhere.
  *
