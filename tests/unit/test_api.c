@@ -189,7 +189,7 @@ Suite *api_suite(void)
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("api");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, dump_to_path);
 	tcase_add_test(tc, failed_dump_removes_the_file);

@@ -225,7 +225,7 @@ Suite *args_suite(void)
 	Suite *s = suite_create("args");
 	TCase *tc = tcase_create("args");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, refused_dump_types_name_the_flag);
 	tcase_add_test(tc, every_honoured_flag_works);

@@ -816,7 +816,7 @@ Suite *callbacks_suite(void)
 	Suite *s = suite_create("callbacks");
 	TCase *tc = tcase_create("callbacks");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, order_is_documented);
 	tcase_add_test(tc, every_type_is_delivered);

@@ -69,6 +69,8 @@ Suite *compat_suite(void)
 	Suite *s = suite_create("compat");
 	TCase *tc = tcase_create("compat");
 
+	/* a bound for a hung test on a loaded machine, not a speed check */
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, minidumpwritedump_reports_errors);
 	suite_add_tcase(s, tc);
 	return s;

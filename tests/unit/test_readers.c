@@ -101,7 +101,7 @@ Suite *readers_suite(void)
 	Suite *s = suite_create("readers");
 	TCase *tc = tcase_create("readers");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, minidump_dump_accepts_every_stream);
 	tcase_add_test(tc, minidump_stackwalk_reads_threads);
 	suite_add_tcase(s, tc);

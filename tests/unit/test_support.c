@@ -117,6 +117,8 @@ Suite *support_suite(void)
 	Suite *s = suite_create("support");
 	TCase *tc = tcase_create("support");
 
+	/* a bound for a hung test on a loaded machine, not a speed check */
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, hresult_messages);
 	tcase_add_test(tc, type_names);
 	tcase_add_test(tc, range_sets);

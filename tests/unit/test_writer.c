@@ -636,6 +636,8 @@ Suite *writer_suite(void)
 	Suite *s = suite_create("writer");
 	TCase *tc = tcase_create("writer");
 
+	/* a bound for a hung test on a loaded machine, not a speed check */
+	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, header_and_directory);
 	tcase_add_test(tc, system_info);
