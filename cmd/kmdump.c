@@ -141,8 +141,12 @@ static void list_types(void)
 	uint32_t b;
 
 	printf("%-40s 0x%08x\n", "MiniDumpNormal", 0u);
-	for (b = 1; b & MiniDumpValidTypeFlags; b <<= 1)
-		printf("%-40s 0x%08x\n", kmdump_dump_type_name(b), b);
+	for (b = 1; b & MiniDumpValidTypeFlags; b <<= 1) {
+		const char *why = kmdump_dump_type_refusal(b);
+
+		printf("%-40s 0x%08x%s%s\n", kmdump_dump_type_name(b), b,
+		       why ? "  refused: " : "", why ? why : "");
+	}
 }
 
 enum { OPT_STACK = 256, OPT_NO_PROGRESS, OPT_LIST, OPT_VERSION };

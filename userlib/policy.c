@@ -57,6 +57,16 @@ const char *kmdump_dump_type_name(uint32_t bit)
 	return bit ? NULL : "MiniDumpNormal";
 }
 
+const char *kmdump_dump_type_refusal(uint32_t bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].bit == bit)
+			return type_names[i].why_refused;
+	return bit & ~(uint32_t)MiniDumpValidTypeFlags ? "not a MINIDUMP_TYPE flag" : NULL;
+}
+
 HRESULT policy_check_type(struct eng *e)
 {
 	uint32_t t = e->a->dump_type;

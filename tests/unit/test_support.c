@@ -28,6 +28,9 @@ START_TEST(type_names)
 	ck_assert_str_eq(kmdump_dump_type_name(MiniDumpWithFullMemory), "MiniDumpWithFullMemory");
 	ck_assert_str_eq(kmdump_dump_type_name(0), "MiniDumpNormal");
 	ck_assert_ptr_null(kmdump_dump_type_name(0x80000000u));
+	ck_assert_ptr_null(kmdump_dump_type_refusal(MiniDumpWithFullMemory));
+	ck_assert_ptr_nonnull(strstr(kmdump_dump_type_refusal(MiniDumpWithHandleData), "/proc/<pid>/fd"));
+	ck_assert_ptr_nonnull(kmdump_dump_type_refusal(0x80000000u));
 }
 END_TEST
 

@@ -329,6 +329,8 @@ void kmdump_context_from_ucontext(CONTEXT *ctx, const void *ucontext);
 
 /* kmdump_dump_type_name() - "MiniDumpWithFullMemory" for one bit, NULL if unknown. */
 const char *kmdump_dump_type_name(uint32_t bit);
+/* kmdump_dump_type_refusal() - why one MINIDUMP_TYPE bit is refused on Linux, NULL if honoured. */
+const char *kmdump_dump_type_refusal(uint32_t bit);
 /* kmdump_callback_type_name() - "ThreadCallback" etc., NULL if out of range. */
 const char *kmdump_callback_type_name(uint32_t type);
 
