@@ -113,6 +113,35 @@ static int kmd_thread_regs(struct kmd_capture *c, struct kmd_thread *th)
 	return 0;
 }
 
+static void kmd_thread_free(struct kmd_capture *c, struct kmd_thread *th)
+{
+	kmd_park_release(c, th->park);
+	kmd_free(c, th->gpregs, th->gpregs_len);
+	kmd_free(c, th->fpregs, th->fpregs_len);
+	kmd_free(c, th->xstate, th->xstate_len);
+	kmd_free(c, th->kstack, th->kstack_len);
+	if (th->task)
+		put_task_struct(th->task);
+}
+
+/* Threads that exited during the freeze are no longer part of the process. */
+static void kmd_threads_drop_gone(struct kmd_capture *c)
+{
+	struct kmd_snapshot *s = &c->snap;
+	u32 i, n = 0;
+
+	for (i = 0; i < s->nr_threads; i++) {
+		if (s->threads[i].status == KMDUMP_THREAD_FREEZE_GONE) {
+			kmd_thread_free(c, &s->threads[i]);
+			continue;
+		}
+		if (n != i)
+			s->threads[n] = s->threads[i];
+		n++;
+	}
+	s->nr_threads = n;
+}
+
 static int kmd_threads_capture(struct kmd_capture *c)
 {
 	struct kmd_thread *th;
@@ -154,6 +183,7 @@ int kmd_capture_snapshot(struct kmd_capture *c)
 		put_task_struct(leader);
 		return -ESRCH;
 	}
+	kmd_threads_drop_gone(c);
 	err = kmd_threads_capture(c);
 	if (!err)
 		err = kmd_vmas_capture(c, mm);
@@ -168,17 +198,6 @@ int kmd_capture_snapshot(struct kmd_capture *c)
 	if (!err)
 		c->have_snap = true;
 	return err;
-}
-
-static void kmd_thread_free(struct kmd_capture *c, struct kmd_thread *th)
-{
-	kmd_park_release(c, th->park);
-	kmd_free(c, th->gpregs, th->gpregs_len);
-	kmd_free(c, th->fpregs, th->fpregs_len);
-	kmd_free(c, th->xstate, th->xstate_len);
-	kmd_free(c, th->kstack, th->kstack_len);
-	if (th->task)
-		put_task_struct(th->task);
 }
 
 void kmd_capture_free(struct kmd_capture *c)
