@@ -49,7 +49,7 @@
 #include "hresult.h"
 
 #define KMD_FREEZE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
-#define KMD_OPEN_WAIT		(120 * HZ)	/* freeze + snapshot of a big target */
+#define KMD_OPEN_WAIT		(60 * HZ)	/* freeze + snapshot; below the hung-task timeout */
 #define KMD_CLOSE_WAIT		(30 * HZ)
 
 static DEFINE_MUTEX(kmd_sessions_lock);

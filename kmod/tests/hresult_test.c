@@ -78,7 +78,8 @@ static void hresult_table_entries_are_failures(struct kunit *test)
 		KUNIT_EXPECT_FALSE_MSG(test, KMDUMP_HRESULT_IS_ERRNO(hr),
 				       "%s maps into the fallback range", e->errno_name);
 		named = kmd_hresult_name(hr);
-		KUNIT_EXPECT_NOT_NULL_MSG(test, named, "%s maps to an unnamed HRESULT", e->errno_name);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, named, "%s maps to an unnamed HRESULT",
+					  e->errno_name);
 		for (j = i + 1; j < ARRAY_SIZE(kmdump_errno_hresults); j++)
 			KUNIT_EXPECT_NE_MSG(test, e->err, kmdump_errno_hresults[j].err,
 					    "%s is listed twice", e->errno_name);
@@ -108,7 +109,8 @@ static void hresult_values_unique(struct kunit *test)
 
 	const struct kmdump_hresult_name *h = kmdump_hresult_names;
 
-	KUNIT_EXPECT_STREQ(test, kmd_hresult_name(0x800704C7), "HRESULT_FROM_WIN32(ERROR_CANCELLED)");
+	KUNIT_EXPECT_STREQ(test, kmd_hresult_name(0x800704C7),
+			   "HRESULT_FROM_WIN32(ERROR_CANCELLED)");
 	KUNIT_EXPECT_STREQ(test, kmd_hresult_name(0x80070005), "E_ACCESSDENIED");
 	KUNIT_EXPECT_NULL(test, kmd_hresult_name(0xA0000012));
 	for (i = 0; i < ARRAY_SIZE(kmdump_hresult_names); i++) {
