@@ -14,3 +14,7 @@ $(addprefix $(E2E_BIN)/faults/,$(basename $(notdir $(wildcard tests/e2e/faults/*
 
 $(E2E_BIN)/faults/counter-target: E2E_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1
 $(E2E_BIN)/faults/counter-target: E2E_LDLIBS := -lpthread
+
+# The fuzzer builds its own messages; it only needs the contract's header and tables.
+$(E2E_BIN)/faults/fuzz: E2E_CFLAGS += -I$(BUILD)/include
+$(E2E_BIN)/faults/fuzz: $(KMD_CLIENT_UAPI)

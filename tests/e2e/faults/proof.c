@@ -21,6 +21,9 @@
  *
  * PID "self" is this program's own pid (a requester dumping itself).
  *
+ *   proof - kdump FILE       a whole-system kernel dump into FILE, without joining
+ *                            the status group (prints "kdump-started ..." or the error)
+ *
  * Exits 0 when the session opened (and closed), 1 when it was refused, 2 on a
  * usage or setup error.
  */
@@ -55,51 +58,51 @@ static int open_failed(const char *path)
 	return -1;
 }
 
-/* Forks a child that execs @argv once told to; returns its pid. */
-static pid_t exec_child(char **argv, int *go)
+/*
+ * Forks a child that execs @argv once told to (a byte on *go); returns its pid.
+ * *done reads EOF once the exec succeeded (the child's end is close-on-exec)
+ * and a byte if it failed.
+ */
+static pid_t exec_child(char **argv, int *go, int *done)
 {
-	int p[2];
+	int p[2], q[2];
 	pid_t pid;
 	char c;
 
-	if (pipe(p) < 0)
+	if (pipe(p) < 0 || pipe2(q, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		close(p[1]);
+		close(q[0]);
 		if (read(p[0], &c, 1) != 1)
 			_exit(126);
 		execv(argv[0], argv);
+		c = 1;
+		if (write(q[1], &c, 1) != 1)
+			_exit(125);
 		_exit(127);
 	}
 	close(p[0]);
+	close(q[1]);
 	*go = p[1];
+	*done = q[0];
 	return pid;
 }
 
-/* Lets the child exec and waits until it did (its /proc/<pid>/exe changes). */
-static int exec_now(pid_t pid, int go, const char *prog)
+/* Lets the child exec and waits until it did. */
+static int exec_now(int go, int done)
 {
-	char link[64], exe[4096], want[4096];
+	char c;
 	ssize_t n;
-	int i;
 
-	if (!realpath(prog, want))
-		return -1;
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	if (write(go, "x", 1) != 1)
-		return -1;
+	n = write(go, "x", 1);
 	close(go);
-	for (i = 0; i < 500; i++) {
-		n = readlink(link, exe, sizeof(exe) - 1);
-		if (n > 0) {
-			exe[n] = 0;
-			if (!strcmp(exe, want))
-				return 0;
-		}
-		usleep(10000);
-	}
-	return -1;
+	if (n != 1)
+		return -1;
+	n = read(done, &c, 1);
+	close(done);
+	return n == 0 ? 0 : -1;
 }
 
 static int make_fd(const char *kind, const char *arg)
@@ -160,9 +163,9 @@ static int exec_case(int reopen, char **argv)
 {
 	char path[64];
 	pid_t child;
-	int fd, go, rc, status;
+	int fd, go, done, rc, status;
 
-	child = exec_child(argv, &go);
+	child = exec_child(argv, &go, &done);
 	if (child < 0)
 		return perror("fork"), 2;
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)child);
@@ -170,7 +173,7 @@ static int exec_case(int reopen, char **argv)
 	if (!reopen && fd < 0) {
 		printf("# cannot open %s before the exec: %s\n", path, strerror(errno));
 		rc = 2;
-	} else if (exec_now(child, go, argv[0])) {
+	} else if (exec_now(go, done)) {
 		printf("# the child did not exec %s\n", argv[0]);
 		rc = 2;
 	} else {
@@ -183,6 +186,31 @@ static int exec_case(int reopen, char **argv)
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	return rc;
+}
+
+static int kdump(const char *file)
+{
+	struct kmd_tr *tr;
+	uint32_t job = 0;
+	HRESULT hr;
+	int fd;
+
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return open_failed(file), 2;
+	hr = kmd_tr_open(&tr);
+	if (FAILED(hr)) {
+		print_error(NULL, hr, "connect", NULL);
+		return 2;
+	}
+	hr = kmd_tr_kernel_dump(tr, 0, fd, &job);
+	if (FAILED(hr))
+		print_error(tr, hr, "kernel-dump", NULL);
+	else
+		printf("kdump-started hresult=0x%08" PRIx32 " job=%" PRIu32 "\n", (uint32_t)hr, job);
+	close(fd);
+	kmd_tr_close(tr);
+	return FAILED(hr) ? 1 : 0;
 }
 
 static uint32_t target_pid(const char *arg)
@@ -199,6 +227,8 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "usage: see the comment at the top of proof.c\n"), 2;
 	if (!strcmp(argv[2], "exec") || !strcmp(argv[2], "reopen"))
 		return argc < 4 ? 2 : exec_case(!strcmp(argv[2], "reopen"), argv + 3);
+	if (!strcmp(argv[2], "kdump") && argc > 3)
+		return kdump(argv[3]);
 	if (!strcmp(argv[2], "number") && argc > 3)
 		return open_session(target_pid(argv[1]), atoi(argv[3]));
 	fd = make_fd(argv[2], argc > 3 ? argv[3] : NULL);
