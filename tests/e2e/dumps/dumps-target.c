@@ -13,7 +13,7 @@
  *
  * The threads are named (pthread_setname_np) "rd-reader", "rd-sleeper", "rd-spinner" and
  * "rd-waiter". It also maps PATTERN_LEN bytes filled with pattern_byte() (pattern.h), the
- * full-memory test's reference, and leaves a page-aligned hole after them.
+ * full-memory test's reference, with a one-page hole on each side.
  *
  * When every thread has reached its innermost function it prints one line and then
  * never exits by itself (kill it):
@@ -134,13 +134,20 @@ static NOINLINE void main_idle(void)
 static unsigned char *map_pattern(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	unsigned char *p = mmap(NULL, PATTERN_LEN + page, PROT_READ | PROT_WRITE,
+	unsigned char *p = mmap(NULL, PATTERN_LEN + 2 * page, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		return NULL;
-	/* A hole after the pattern, so its mapping has an end of its own. */
-	munmap(p + PATTERN_LEN, page);
+	/*
+	 * A hole on each side, so the pattern's mapping never merges with a neighbour (a
+	 * thread stack mapped next to it would put the top of that stack's dump block
+	 * inside the pattern, and a reader that looks in the MemoryList first would stop
+	 * at that block's end).
+	 */
+	munmap(p, page);
+	munmap(p + page + PATTERN_LEN, page);
+	p += page;
 	for (size_t i = 0; i < PATTERN_LEN; i++)
 		p[i] = pattern_byte(i);
 	return p;
