@@ -13,7 +13,7 @@
  *
  * The threads are named (pthread_setname_np) "rd-reader", "rd-sleeper", "rd-spinner" and
  * "rd-waiter". It also maps PATTERN_LEN bytes filled with pattern_byte() (pattern.h), the
- * full-memory test's reference, with a one-page hole on each side.
+ * full-memory test's reference, between two inaccessible pages.
  *
  * When every thread has reached its innermost function it prints one line and then
  * never exits by itself (kill it):
@@ -140,13 +140,13 @@ static unsigned char *map_pattern(void)
 	if (p == MAP_FAILED)
 		return NULL;
 	/*
-	 * A hole on each side, so the pattern's mapping never merges with a neighbour (a
-	 * thread stack mapped next to it would put the top of that stack's dump block
-	 * inside the pattern, and a reader that looks in the MemoryList first would stop
-	 * at that block's end).
+	 * An inaccessible page on each side, so the pattern's mapping never merges with a
+	 * neighbour (a thread stack mapped right below it would put the top of that stack's
+	 * dump block inside the pattern, and a reader that looks in the MemoryList first
+	 * stops at that block's end). Unmapped holes would not do: the next mmap fills them.
 	 */
-	munmap(p, page);
-	munmap(p + page + PATTERN_LEN, page);
+	if (mprotect(p, page, PROT_NONE) || mprotect(p + page + PATTERN_LEN, page, PROT_NONE))
+		return NULL;
 	p += page;
 	for (size_t i = 0; i < PATTERN_LEN; i++)
 		p[i] = pattern_byte(i);
