@@ -164,10 +164,15 @@ int main(void)
 		perror("dumps-target");
 		return 1;
 	}
+	pthread_attr_t attr;
+
+	/* Small stacks keep the full-memory dump small (a TCG guest copies slowly). */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (int i = 0; i < NTHREADS; i++) {
 		pthread_t t;
 
-		if (pthread_create(&t, NULL, fn[i], NULL)) {
+		if (pthread_create(&t, &attr, fn[i], NULL)) {
 			perror("pthread_create");
 			return 1;
 		}
