@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * counter-target FILE THREADS [BLOCKED] [MIB] [leader-exits]: a target whose every thread a test
- * can watch. It maps FILE (shared, created at the right size) and starts THREADS
+ * counter-target FILE THREADS [BLOCKED] [MIB] [leader-exits]: a target whose
+ * every thread a test can watch. It maps FILE (shared, sized to fit) and starts THREADS
  * counting threads; thread i increments counter i about every 2 ms, so a test
  * sees each thread stop while kmdump holds the target frozen and move again once
  * it is thawed. BLOCKED more threads block in read(2) on a pipe nobody writes
  * (threads blocked in the kernel, which the freeze leaves blocked). MIB MiB of
- * touched heap give memory reads something to stream. The main thread waits in
- * pause(), or with "leader-exits" leaves by pthread_exit() (a live process whose
+ * touched heap give memory reads something to stream. The main thread naps in
+ * 100 ms sleeps (so only the BLOCKED threads stay in the kernel for good), or
+ * with "leader-exits" leaves by pthread_exit() (a live process whose
  * thread-group leader is a zombie). Built without sanitizers: it should look like
  * an ordinary program.
  *
- * FILE layout (struct counter_file in faults.h): magic, thread count, threads
+ * FILE layout (struct counter_file in counter-file.h): magic, thread count, threads
  * started, then one 64-bit counter per counting thread.
  */
 #include <fcntl.h>
@@ -105,5 +106,5 @@ int main(int argc, char **argv)
 	if (argc > 5 && !strcmp(argv[5], "leader-exits"))
 		pthread_exit(NULL);
 	for (;;)
-		pause();
+		usleep(100000);
 }
