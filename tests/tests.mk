@@ -6,7 +6,10 @@
 setup:
 	@bash tests/setup
 
+# The e2e layers run the library and the command in the guests, so build them first
+# (after setup, which installs the libraries they link against).
 check: setup
+	@$(MAKE) -s userlib cmd
 	@bash tests/check
 
 demo: setup
