@@ -2,7 +2,7 @@
 # "not ok - name") to build/test-results/<layer>.tap; tests/check runs the layers and
 # prints the one summary line "N passed, N failed".
 
-.PHONY: setup unit kunit e2e
+.PHONY: setup
 setup:
 	@bash tests/setup
 
