@@ -39,11 +39,13 @@
  *   netlink dump callbacks may read it concurrently while they hold a
  *   reference to the session.
  *
- * Lock order (engine-internal; the session layer holds none of its locks
- * while calling in, except its own session reference):
- *   kmd_freeze.lock (spinlock, protects the park counters)
- *   -> nothing. mmap_lock of the target mm is taken on its own, never with
- *   kmd_freeze.lock, and never while writing to an output file.
+ * Locks: the engine takes no lock of its own across calls (park state and
+ * freeze counters are atomics with release/acquire ordering). It takes the
+ * target's mmap_lock for read, alone and for a bounded time (trylock
+ * polling), never while writing to an output file; task_lock and mm->arg_lock
+ * only around field reads. The session layer may hold its own per-session
+ * mutex around every call (it does: io_lock -> mmap_lock, io_lock -> the
+ * output file's locks), but must not hold a spinlock.
  *
  * Memory accounting
  * -----------------
