@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # client, spin_pid: used by the sourcing tests
 # Helpers for the core (session layer) e2e tests. Source after tests/e2e/lib/tap.sh.
 client=$KMDUMP_E2E_BIN/client/kmdump-client
 spinner=$KMDUMP_E2E_BIN/core/spinner
