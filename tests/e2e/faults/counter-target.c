@@ -5,7 +5,8 @@
  * counting threads; thread i increments counter i about every 2 ms, so a test
  * sees each thread stop while kmdump holds the target frozen and move again once
  * it is thawed. BLOCKED more threads block in read(2) on a pipe nobody writes
- * (threads blocked in the kernel, which the freeze leaves blocked). MIB MiB of
+ * (threads blocked in the kernel, which the freeze leaves blocked); SIGUSR1 wakes
+ * each of them once (a byte each on the pipe; they read it and block again). MIB MiB of
  * touched heap give memory reads something to stream. The main thread naps in
  * 100 ms sleeps (so only the BLOCKED threads stay in the kernel for good), or
  * with "leader-exits" leaves by pthread_exit() (a live process whose
@@ -17,6 +18,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,18 @@ static void *block(void *arg)
 	return NULL;
 }
 
+static unsigned long nblocked;
+
+/* SIGUSR1: one byte per blocked reader, so each returns to user mode once. */
+static void wake_blocked(int sig)
+{
+	static const char bytes[64];
+
+	(void)sig;
+	if (write(block_pipe[1], bytes, nblocked) < 0)
+		return;
+}
+
 static int start(void *(*fn)(void *), uintptr_t arg)
 {
 	pthread_attr_t a;
@@ -68,7 +82,8 @@ static int start(void *(*fn)(void *), uintptr_t arg)
 
 int main(int argc, char **argv)
 {
-	unsigned long n, nblocked, mib, i;
+	struct sigaction sa = { .sa_handler = wake_blocked, .sa_flags = SA_RESTART };
+	unsigned long n, mib, i;
 	size_t size;
 	char *heap;
 	int fd;
@@ -90,7 +105,7 @@ int main(int argc, char **argv)
 	if (cf == MAP_FAILED)
 		return perror("mmap"), 1;
 	close(fd);
-	if (pipe(block_pipe) < 0)
+	if (pipe(block_pipe) < 0 || sigaction(SIGUSR1, &sa, NULL) < 0)
 		return perror("pipe"), 1;
 	heap = mib ? malloc(mib << 20) : NULL;
 	for (i = 0; heap && i < (mib << 20); i += 4096)
