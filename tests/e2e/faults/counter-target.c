@@ -5,8 +5,8 @@
  * counting threads; thread i increments counter i about every 2 ms, so a test
  * sees each thread stop while kmdump holds the target frozen and move again once
  * it is thawed. BLOCKED more threads block in read(2) on a pipe nobody writes
- * (threads blocked in the kernel, which the freeze leaves blocked); SIGUSR1 wakes
- * each of them once (a byte each on the pipe; they read it and block again). MIB MiB of
+ * (threads blocked in the kernel, which the freeze leaves blocked); SIGUSR1 closes
+ * the pipe's write end, so all of them wake (EOF), return to user mode and end. MIB MiB of
  * touched heap give memory reads something to stream. The main thread naps in
  * 100 ms sleeps (so only the BLOCKED threads stay in the kernel for good), or
  * with "leader-exits" leaves by pthread_exit() (a live process whose
@@ -56,14 +56,11 @@ static void *block(void *arg)
 
 static unsigned long nblocked;
 
-/* SIGUSR1: one byte per blocked reader, so each returns to user mode once. */
+/* SIGUSR1: EOF wakes every blocked reader (a byte would wake only one of them). */
 static void wake_blocked(int sig)
 {
-	static const char bytes[64];
-
 	(void)sig;
-	if (write(block_pipe[1], bytes, nblocked) < 0)
-		return;
+	close(block_pipe[1]);
 }
 
 static int start(void *(*fn)(void *), uintptr_t arg)
