@@ -106,9 +106,15 @@ static int kmd_thread_regs(struct kmd_capture *c, struct kmd_thread *th)
 	if (th->status != KMDUMP_THREAD_FREEZE_BLOCKED)
 		return 0;
 	err = kmd_regbufs_alloc(c, th->task, &rb);
+	if (err == -ESRCH)
+		return 0;	/* exited meanwhile: no registers */
 	if (err)
 		return err;
-	kmd_regs_read(th->task, &rb);
+	if (!kmd_park_read_outside(th->park, th->task, &rb)) {
+		/* Its park ran meanwhile (it exited or woke): not readable. */
+		kmd_regbufs_free(c, &rb);
+		return 0;
+	}
 	kmd_regs_fill_thread(th, th->task, &rb, true);
 	return 0;
 }

@@ -21,6 +21,8 @@ struct kmd_regbufs {
 struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c);
 void kmd_freeze_put(struct kmd_freeze *fz);
 bool kmd_freeze_started(const struct kmd_freeze *fz);
+bool kmd_park_read_outside(struct kmd_park *p, struct task_struct *t,
+			   struct kmd_regbufs *rb);
 
 /* regs.c */
 int kmd_regbufs_alloc(struct kmd_capture *c, struct task_struct *t,

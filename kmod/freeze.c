@@ -77,6 +77,13 @@ struct kmd_park {
 	struct kmd_freeze *fz;
 	struct kmd_regbufs rb;		/* filled by the thread itself */
 	bool regs_taken;
+	/*
+	 * Held by the worker while it reads a blocked thread's registers from
+	 * outside, and taken first by the callback: the callback runs before
+	 * do_exit() can release the thread's stack, so while the worker holds
+	 * it and the callback has not run, the stack (and pt_regs) stays put.
+	 */
+	struct mutex outside_lock;
 };
 
 struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c)
@@ -125,6 +132,9 @@ static void kmd_park_cb(struct callback_head *cb)
 	struct kmd_freeze *fz = p->fz;
 	long left;
 
+	/* Wait out a worker that is reading our registers from outside. */
+	mutex_lock(&p->outside_lock);
+	mutex_unlock(&p->outside_lock);
 	if (atomic_read(&fz->thawed)) {
 		atomic_set(&p->state, KMD_PARK_LATE);
 	} else if (current->flags & PF_EXITING) {
@@ -150,6 +160,26 @@ static void kmd_park_cb(struct callback_head *cb)
 	}
 	kmd_park_put(p);
 	module_put(THIS_MODULE);
+}
+
+/*
+ * Run @read on @t, a thread whose park work is queued, only if that work has
+ * not run yet: until it runs the thread cannot pass exit_task_work(), so its
+ * stack is alive for the whole read. Returns false if the work already ran.
+ */
+bool kmd_park_read_outside(struct kmd_park *p, struct task_struct *t,
+			   struct kmd_regbufs *rb)
+{
+	bool queued;
+
+	if (!p)
+		return false;
+	mutex_lock(&p->outside_lock);
+	queued = atomic_read_acquire(&p->state) == KMD_PARK_QUEUED;
+	if (queued)
+		kmd_regs_read(t, rb);
+	mutex_unlock(&p->outside_lock);
+	return queued;
 }
 
 bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb)
@@ -228,7 +258,13 @@ static void kmd_park_queue(struct kmd_capture *c, struct kmd_thread *th,
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		goto fail;
+	mutex_init(&p->outside_lock);
 	err = kmd_regbufs_alloc(c, t, &p->rb);
+	if (err == -ESRCH) {
+		kfree(p);
+		th->status = KMDUMP_THREAD_FREEZE_GONE;
+		return;
+	}
 	if (err)
 		goto fail_free;
 	refcount_set(&p->ref, 2);	/* the work + th->park */

@@ -58,16 +58,41 @@ static const u32 kmd_slot_flag[] = {
 	KMDUMP_THREAD_FLAGS_XSTATE_VALID,
 };
 
+/*
+ * task_user_regset_view() reads the thread's pt_regs, i.e. its stack, which
+ * an exited thread no longer has (VMAP stacks are freed after an RCU grace
+ * period, and t->stack is cleared first). Look only while the stack is there,
+ * inside an RCU read section that keeps a just-released stack mapped.
+ * Callers that need the registers themselves hold the thread's stack through
+ * its queued park work (kmd_park_read_outside()).
+ */
+static const struct user_regset_view *kmd_regset_view(struct task_struct *t)
+{
+	const struct user_regset_view *view = NULL;
+
+	rcu_read_lock();
+	preempt_disable();
+	if (!(READ_ONCE(t->flags) & PF_EXITING) && !READ_ONCE(t->exit_state) &&
+	    READ_ONCE(t->stack))
+		view = task_user_regset_view(t);
+	preempt_enable();
+	rcu_read_unlock();
+	return view;
+}
+
 int kmd_regbufs_alloc(struct kmd_capture *c, struct task_struct *t,
 		      struct kmd_regbufs *rb)
 {
-	const struct user_regset_view *view = task_user_regset_view(t);
+	const struct user_regset_view *view;
 	unsigned int i;
 	void **buf;
 	u32 *len;
 	int slot;
 
 	memset(rb, 0, sizeof(*rb));
+	view = kmd_regset_view(t);
+	if (!view)
+		return -ESRCH;
 	for (i = 0; i < view->n; i++) {
 		const struct user_regset *r = &view->regsets[i];
 		size_t size = (size_t)r->n * r->size;
