@@ -26,8 +26,10 @@ moving() {
 	return 1
 }
 
-# still NAME SECONDS: true when the count does not change for SECONDS.
-still() { ! moving "$1" "$2"; }
+# still NAME SECONDS: true when the count does not change for SECONDS. A write the spinner
+# had in flight when it was frozen completes first (by design, a syscall is never
+# interrupted; the repository is a slow 9p mount in the guest), so let it land first.
+still() { sleep 1; ! moving "$1" "$2"; }
 
 # field KEY LINE...: the value of KEY=... in the text on stdin.
 field() { grep -o "$1=[^ ]*" | head -n 1 | cut -d= -f2; }
