@@ -156,7 +156,21 @@ static void killed_during_open(struct kmd_tr *tr, unsigned long threads)
 			_exit(0);
 		}
 		t0 = now_ms();
-		open_on(tr, t.pid, &s, &hr);
+		if (open_on(tr, t.pid, &s, &hr)) {
+			/* Killed before the proof could be opened: the kernel refuses it. */
+			int err = errno;
+
+			check(err == ESRCH || err == ENOENT || err == EACCES,
+			      "target SIGKILLed %u ms into the session-open: its /proc/<pid>/mem cannot be opened any more (%s)",
+			      delays[i], strerror(err));
+			waitpid(killer, &sig, 0);
+			ms = reap_within(t.pid, REAP_LIMIT_MS, &sig);
+			check(ms >= 0, "... and the target is reaped (after %ld ms)", ms);
+			if (ms >= 0)
+				t.pid = 0;
+			counter_stop(&t);
+			continue;
+		}
 		ms = (long)(now_ms() - t0);
 		opened = SUCCEEDED(hr);
 		printf("# target SIGKILLed %u ms after the open was sent: %s after %ld ms: %s\n",
