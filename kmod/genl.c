@@ -134,6 +134,33 @@ static void kmd_target_release(struct kmd_target *t)
  * Resolves the target in the requester's pid namespace and checks the proof
  * of access. A tid names its whole thread group, as /proc/<tid>/mem does.
  */
+/*
+ * The mm of @task's thread group. A group whose leader has exited while other
+ * threads run on is a live process (its leader shows as a zombie): take the
+ * mm of any thread that still has one.
+ */
+static struct mm_struct *kmd_group_mm(struct task_struct *task)
+{
+	struct mm_struct *mm = get_task_mm(task);
+	struct task_struct *t, *live = NULL;
+
+	if (mm)
+		return mm;
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		if (READ_ONCE(t->mm)) {
+			live = get_task_struct(t);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!live)
+		return NULL;
+	mm = get_task_mm(live);
+	put_task_struct(live);
+	return mm;
+}
+
 static int kmd_nl_resolve_target(struct genl_info *info, struct kmd_open_req *req)
 {
 	const struct nlattr *pid_attr = info->attrs[KMDUMP_A_PID];
@@ -157,7 +184,7 @@ static int kmd_nl_resolve_target(struct genl_info *info, struct kmd_open_req *re
 		err = -EINVAL;
 		goto out;
 	}
-	mm = get_task_mm(task);
+	mm = kmd_group_mm(task);
 	if (!mm) {
 		NL_SET_ERR_MSG_ATTR(extack, pid_attr,
 				    "the process has exited (zombie): there is nothing to dump");
