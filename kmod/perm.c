@@ -74,6 +74,10 @@ int kmd_perm_mem_fd(const struct nlattr *fd_attr, struct mm_struct *mm,
 	} else if (!(f->f_mode & FMODE_READ)) {
 		NL_SET_ERR_MSG_ATTR(extack, fd_attr, "mem-fd must be open for reading");
 		err = -EACCES;
+	} else if (!f->private_data) {
+		NL_SET_ERR_MSG_ATTR(extack, fd_attr,
+				    "mem-fd names a thread that had exited when it was opened: use /proc/<pid>/task/<tid>/mem of a live thread");
+		err = -ESRCH;
 	} else if (!mm || f->private_data != mm) {
 		NL_SET_ERR_MSG_ATTR(extack, fd_attr,
 				    "mem-fd belongs to another process (or the target exec'd since it was opened): reopen /proc/<pid>/mem");

@@ -5,7 +5,10 @@
 client=$KMDUMP_E2E_BIN/client/kmdump-client
 proof=$KMDUMP_E2E_BIN/faults/proof
 counter=$KMDUMP_E2E_BIN/faults/counter-target
-faults_out=${KMDUMP_E2E_OUT:-/tmp}
+# Counter files are shared mmaps that tests read back: keep them on the guest's tmpfs, not
+# on the 9p repository mount (on 6.1 a read there does not see another process's stores
+# through a shared mapping, which looks like a frozen target).
+faults_out=$(mktemp -d /tmp/kmdump-faults.XXXXXX) && chmod 755 "$faults_out"
 
 # HRESULTs as the client prints them (netlink/kmdump.h).
 S_OK=0x00000000
