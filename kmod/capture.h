@@ -342,15 +342,6 @@ int kmd_mem_read_to_file(struct kmd_capture *c, struct kmd_mem_range *ranges,
 long kmd_mem_read_buf(struct kmd_capture *c, u64 addr, void *buf, u32 len,
 		      kmd_read_fail_fn fail, void *arg);
 
-/*
- * MDMP stream types of the kernel dump (layouts in kdump.c's header comment).
- * Requested for the shared contract (netlink/kmdump.yaml) so userspace can
- * name them; until it has them they live here.
- */
-#define KMD_STREAM_KERNEL_INFO		0x4B4D0001U
-#define KMD_STREAM_KERNEL_TASKS		0x4B4D0002U
-#define KMD_STREAM_KERNEL_MODULES	0x4B4D0003U
-
 /* --- kernel dump (session worker; caller checked CAP_SYS_ADMIN/lockdown) --- */
 
 /**

@@ -6,14 +6,14 @@
  *
  *   SystemInfoStream (7)        CPU and "Linux <release> <version> <machine>"
  *   KMDUMP kernel info          UTF-8 "key: value" lines: release, version,
- *     (KMD_STREAM_KERNEL_INFO)  machine, build-id (hex, from /sys/kernel/notes),
+ *     (KMDUMP_STREAM_KERNEL_INFO)  machine, build-id (hex, from /sys/kernel/notes),
  *                               cpus, dump-time, tasks
  *   KMDUMP kernel tasks         binary table, layout below
- *     (KMD_STREAM_KERNEL_TASKS)
+ *     (KMDUMP_STREAM_KERNEL_TASKS)
  *   ModuleListStream (4)        loaded kernel modules: base, size, name, and a
  *                               BpEL CodeView record with the GNU build id
  *   KMDUMP kernel modules       UTF-8 lines "name base size state build-id"
- *     (KMD_STREAM_KERNEL_MODULES)
+ *     (KMDUMP_STREAM_KERNEL_MODULES)
  *
  * Kernel tasks stream (all little-endian, packed):
  *   header: u32 SizeOfHeader (16), u32 SizeOfEntry (112), u32 NumberOfEntries,
@@ -224,7 +224,7 @@ static void kmd_put_kernel_info(struct kmd_mdw *w, struct kmd_dir *d,
 			"cpus: %u\ndump-time: %lld\ntasks: %u\n",
 			u->release, u->version, u->machine, hex, num_online_cpus(),
 			ktime_get_real_seconds(), ntasks);
-	kmd_put_text(w, d, KMD_STREAM_KERNEL_INFO, buf, len);
+	kmd_put_text(w, d, KMDUMP_STREAM_KERNEL_INFO, buf, len);
 }
 
 /* --- tasks --- */
@@ -352,7 +352,7 @@ static void kmd_put_tasks(struct kmd_mdw *w, struct kmd_dir *d,
 	put_unaligned_le32(KMD_TASK_ENTRY_SIZE, hdr + 4);
 	put_unaligned_le32(n, hdr + 8);
 	kmd_align(w, 8);
-	d->type = cpu_to_le32(KMD_STREAM_KERNEL_TASKS);
+	d->type = cpu_to_le32(KMDUMP_STREAM_KERNEL_TASKS);
 	d->size = cpu_to_le32(sizeof(hdr) + n * KMD_TASK_ENTRY_SIZE);
 	d->rva = cpu_to_le32(kmd_put(w, hdr, sizeof(hdr)));
 	kmd_put(w, table, (size_t)n * KMD_TASK_ENTRY_SIZE);
@@ -527,7 +527,7 @@ static void kmd_put_kmods(struct kmd_mdw *w, struct kmd_dir *dl, struct kmd_dir 
 		}
 		kmd_put(w, ent, sizeof(ent));
 	}
-	kmd_put_text(w, dt, KMD_STREAM_KERNEL_MODULES, text, tl);
+	kmd_put_text(w, dt, KMDUMP_STREAM_KERNEL_MODULES, text, tl);
 	kvfree(text);
 out:
 	kvfree(m);
