@@ -80,19 +80,29 @@ static void args_from_options(struct kmd_dump_args *a, const struct kmdump_optio
 	a->now = time(NULL);
 }
 
+/* Common entry checks: a result to fill (the caller's or a scratch one) and options. */
+static HRESULT begin_dump(const struct kmdump_options *o, struct kmdump_result **result,
+			  struct kmdump_result *scratch, struct kmd_dump_args *a)
+{
+	if (!*result)
+		*result = scratch;
+	if (!o) {
+		memset(*result, 0, sizeof(**result));
+		snprintf((*result)->message, sizeof((*result)->message), "no options given");
+		return E_INVALIDARG;
+	}
+	args_from_options(a, o);
+	return S_OK;
+}
+
 HRESULT kmdump_write_dump(const struct kmdump_options *o, struct kmdump_result *result)
 {
 	struct kmdump_result local;
 	struct kmd_dump_args a;
+	HRESULT hr = begin_dump(o, &result, &local, &a);
 
-	if (!result)
-		result = &local;
-	if (!o) {
-		memset(result, 0, sizeof(*result));
-		snprintf(result->message, sizeof(result->message), "no options given");
-		return E_INVALIDARG;
-	}
-	args_from_options(&a, o);
+	if (FAILED(hr))
+		return hr;
 	return kmd_dump_pid(kmd_source_kmod_open, &a, result);
 }
 
@@ -130,14 +140,9 @@ HRESULT kmdump_write_dump_file(const struct kmdump_options *o, const char *path,
 {
 	struct kmdump_result local;
 	struct kmd_dump_args a;
+	HRESULT hr = begin_dump(o, &result, &local, &a);
 
-	if (!result)
-		result = &local;
-	if (!o) {
-		memset(result, 0, sizeof(*result));
-		snprintf(result->message, sizeof(result->message), "no options given");
-		return E_INVALIDARG;
-	}
-	args_from_options(&a, o);
+	if (FAILED(hr))
+		return hr;
 	return kmd_dump_path(kmd_source_kmod_open, &a, path, result);
 }
