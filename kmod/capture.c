@@ -100,7 +100,7 @@ static int kmd_thread_regs(struct kmd_capture *c, struct kmd_thread *th)
 	int err;
 
 	if (kmd_park_take_regs(th->park, &rb)) {
-		kmd_regs_fill_thread(th, th->task, &rb, false);
+		kmd_regs_fill_thread(th, &rb);
 		return 0;
 	}
 	if (th->status != KMDUMP_THREAD_FREEZE_BLOCKED)
@@ -115,7 +115,7 @@ static int kmd_thread_regs(struct kmd_capture *c, struct kmd_thread *th)
 		kmd_regbufs_free(c, &rb);
 		return 0;
 	}
-	kmd_regs_fill_thread(th, th->task, &rb, true);
+	kmd_regs_fill_thread(th, &rb);
 	return 0;
 }
 

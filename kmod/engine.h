@@ -16,6 +16,13 @@ struct kmd_regbufs {
 	u32 gp_len, fp_len, xs_len;	/* buffer sizes */
 	u32 flags;			/* enum kmdump_thread_flags */
 	u64 debugreg[8];
+	/*
+	 * Taken from pt_regs at the same moment as the regsets, while the
+	 * thread's stack is known to be alive: it may be freed right after.
+	 */
+	u64 sp, ip;
+	s64 syscall_nr;			/* valid with KMDUMP_THREAD_FLAGS_IN_SYSCALL */
+	u64 syscall_args[6];
 };
 
 struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c);
@@ -30,8 +37,7 @@ int kmd_regbufs_alloc(struct kmd_capture *c, struct task_struct *t,
 void kmd_regbufs_free(struct kmd_capture *c, struct kmd_regbufs *rb);
 void kmd_regs_read(struct task_struct *t, struct kmd_regbufs *rb);
 void kmd_regs_read_debug(struct kmd_regbufs *rb);
-void kmd_regs_fill_thread(struct kmd_thread *th, struct task_struct *t,
-			  const struct kmd_regbufs *rb, bool blocked);
+void kmd_regs_fill_thread(struct kmd_thread *th, const struct kmd_regbufs *rb);
 
 /* Take over the registers a parked thread saved (NULL if it did not park). */
 bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb);

@@ -121,15 +121,46 @@ void kmd_regbufs_free(struct kmd_capture *c, struct kmd_regbufs *rb)
 	memset(rb, 0, sizeof(*rb));
 }
 
-/* Fill @rb from @t's regsets; @t is current (parked) or switched out. */
+/*
+ * A thread blocked in a syscall has orig_ax = the syscall number and ax =
+ * -ENOSYS (the entry code's placeholder until the syscall returns). An
+ * exception leaves its error code in orig_ax and the user's ax untouched,
+ * so both are checked. Only meaningful for a thread read from outside: a
+ * parked thread is on its way out of the kernel with its result in ax.
+ */
+static void kmd_syscall_read(struct task_struct *t, struct pt_regs *regs,
+			     struct kmd_regbufs *rb)
+{
+	unsigned long args[6];
+	int i;
+
+	if ((long)regs->orig_ax < 0 || regs->ax != KMD_SYSCALL_ENTRY_AX)
+		return;
+	rb->syscall_nr = syscall_get_nr(t, regs);
+	syscall_get_arguments(t, regs, args);
+	for (i = 0; i < 6; i++)
+		rb->syscall_args[i] = args[i];
+	rb->flags |= KMDUMP_THREAD_FLAGS_IN_SYSCALL;
+}
+
+/*
+ * Fill @rb from @t's regsets and pt_regs. @t is current (parked) or switched
+ * out with its stack pinned by its queued park work (kmd_park_read_outside()):
+ * the only two moments its pt_regs are known to exist.
+ */
 void kmd_regs_read(struct task_struct *t, struct kmd_regbufs *rb)
 {
 	const struct user_regset_view *view = task_user_regset_view(t);
+	struct pt_regs *regs = task_pt_regs(t);
 	unsigned int i;
 	void **buf;
 	u32 *len;
 	int slot, got;
 
+	rb->sp = user_stack_pointer(regs);
+	rb->ip = instruction_pointer(regs);
+	if (t != current)
+		kmd_syscall_read(t, regs, rb);
 	if (view->e_machine != EM_X86_64)
 		rb->flags |= KMDUMP_THREAD_FLAGS_COMPAT32;
 	for (i = 0; i < view->n; i++) {
@@ -169,33 +200,9 @@ void kmd_regs_read_debug(struct kmd_regbufs *rb)
 	rb->flags |= KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID;
 }
 
-/*
- * A thread blocked in a syscall has orig_ax = the syscall number and ax =
- * -ENOSYS (the entry code's placeholder until the syscall returns). An
- * exception leaves its error code in orig_ax and the user's ax untouched,
- * so both are checked.
- */
-static void kmd_syscall_fill(struct kmd_thread *th, struct task_struct *t)
+/* Move @rb's buffers and the facts read with them into @th. */
+void kmd_regs_fill_thread(struct kmd_thread *th, const struct kmd_regbufs *rb)
 {
-	struct pt_regs *regs = task_pt_regs(t);
-	unsigned long args[6];
-	int i;
-
-	if ((long)regs->orig_ax < 0 || regs->ax != KMD_SYSCALL_ENTRY_AX)
-		return;
-	th->syscall_nr = syscall_get_nr(t, regs);
-	syscall_get_arguments(t, regs, args);
-	for (i = 0; i < 6; i++)
-		th->syscall_args[i] = args[i];
-	th->flags |= KMDUMP_THREAD_FLAGS_IN_SYSCALL;
-}
-
-/* Move @rb's buffers into @th and derive sp/ip/syscall. */
-void kmd_regs_fill_thread(struct kmd_thread *th, struct task_struct *t,
-			  const struct kmd_regbufs *rb, bool blocked)
-{
-	struct pt_regs *regs = task_pt_regs(t);
-
 	th->gpregs = rb->gp;
 	th->gpregs_len = rb->gp ? rb->gp_len : 0;
 	th->fpregs = rb->fp;
@@ -204,8 +211,8 @@ void kmd_regs_fill_thread(struct kmd_thread *th, struct task_struct *t,
 	th->xstate_len = rb->xs ? rb->xs_len : 0;
 	th->flags |= rb->flags;
 	memcpy(th->debugreg, rb->debugreg, sizeof(th->debugreg));
-	th->sp = user_stack_pointer(regs);
-	th->ip = instruction_pointer(regs);
-	if (blocked)
-		kmd_syscall_fill(th, t);
+	th->sp = rb->sp;
+	th->ip = rb->ip;
+	th->syscall_nr = rb->syscall_nr;
+	memcpy(th->syscall_args, rb->syscall_args, sizeof(th->syscall_args));
 }
