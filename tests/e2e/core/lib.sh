@@ -41,10 +41,3 @@ wait_for() {
 	for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
-
-# On debian-6.1 and the debug kernel a frozen spinner is still seen moving shortly after
-# session-open, and the keep-alive part of test-requester-gone hangs: known bugs under
-# investigation (closing note of session 1). Their checks carry a TAP TODO there; on
-# debian-6.12, where they pass, they stay plain checks.
-known_freeze_bug() { [ "${KMDUMP_KERNEL:-}" != debian-6.12 ]; }
-todo61() { known_freeze_bug && echo " # TODO $KMDUMP_KERNEL: frozen target seen moving (known bug)"; }
