@@ -78,6 +78,49 @@ struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb)
 	return kmd_session_find(nla_get_u32(id), NETLINK_CB(cb->skb).portid, cb->extack);
 }
 
+/*
+ * 6.12 runs a dump's ->start with cb->extack pointing at the request's
+ * extended ack; 6.1 runs it with cb->extack NULL (__netlink_dump_start()), so
+ * a refusal made there would reach userspace without its message. There the
+ * start runs with an extack of ours, and a refusal is held back in cb->ctx
+ * and returned by the first ->dumpit (kmd_nl_dump_refused()), whose extack
+ * netlink_dump() sends with the errno in NLMSG_DONE. libkmdump reads a
+ * refusal from NLMSG_ERROR and NLMSG_DONE alike.
+ */
+int kmd_nl_dump_start(struct netlink_callback *cb, int (*start)(struct netlink_callback *cb))
+{
+	struct kmd_dump_refusal *r = (struct kmd_dump_refusal *)cb->ctx;
+	struct netlink_ext_ack ours = {};
+	int err;
+
+	if (cb->extack)
+		return start(cb);
+	cb->extack = &ours;
+	err = start(cb);
+	cb->extack = NULL;
+	if (err) {
+		r->err = err;
+		r->msg = ours._msg;
+	}
+	return 0;
+}
+
+/* The refusal kmd_nl_dump_start() held back, with its message, or 0. */
+int kmd_nl_dump_refused(struct netlink_callback *cb)
+{
+	const struct kmd_dump_refusal *r = (const struct kmd_dump_refusal *)cb->ctx;
+
+	/* NL_SET_ERR_MSG() takes a literal; the message is one already. */
+	if (r->err && cb->extack)
+		cb->extack->_msg = r->msg;
+	return r->err;
+}
+
+void *kmd_nl_dump_cursor(struct netlink_callback *cb)
+{
+	return cb->ctx + sizeof(struct kmd_dump_refusal);
+}
+
 void *kmd_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	const struct genlmsghdr *req = nlmsg_data(cb->nlh);
@@ -383,7 +426,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	{
 		.cmd = KMDUMP_CMD_THREAD_GET,
 		.start = kmd_nl_snapshot_start,
-		.dumpit = kmd_nl_thread_dump,
+		.dumpit = kmd_nl_snapshot_dump,
 		.done = kmd_nl_snapshot_done,
 		.policy = kmdump_thread_get_dump_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_thread_get_dump_nl_policy) - 1,
@@ -391,7 +434,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	{
 		.cmd = KMDUMP_CMD_VMA_GET,
 		.start = kmd_nl_snapshot_start,
-		.dumpit = kmd_nl_vma_dump,
+		.dumpit = kmd_nl_snapshot_dump,
 		.done = kmd_nl_snapshot_done,
 		.policy = kmdump_vma_get_dump_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_vma_get_dump_nl_policy) - 1,
@@ -399,7 +442,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	{
 		.cmd = KMDUMP_CMD_MODULE_GET,
 		.start = kmd_nl_snapshot_start,
-		.dumpit = kmd_nl_module_dump,
+		.dumpit = kmd_nl_snapshot_dump,
 		.done = kmd_nl_snapshot_done,
 		.policy = kmdump_module_get_dump_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_module_get_dump_nl_policy) - 1,

@@ -20,7 +20,22 @@ enum kmd_mcgrp {
 int kmd_genl_init(void);
 void kmd_genl_exit(void);
 
+/*
+ * cb->ctx of every kmdump dump: a refusal held back from ->start (see
+ * kmd_nl_dump_start()), then the op's own cursor.
+ */
+struct kmd_dump_refusal {
+	int err;
+	const char *msg;
+};
+
+#define KMD_DUMP_CURSOR_MAX \
+	(sizeof_field(struct netlink_callback, ctx) - sizeof(struct kmd_dump_refusal))
+
 /* Shared helpers (genl.c). */
+int kmd_nl_dump_start(struct netlink_callback *cb, int (*start)(struct netlink_callback *cb));
+int kmd_nl_dump_refused(struct netlink_callback *cb);
+void *kmd_nl_dump_cursor(struct netlink_callback *cb);
 struct kmd_session *kmd_nl_session(struct genl_info *info);
 struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb);
 const struct nlattr *kmd_nl_dump_attr(const struct netlink_callback *cb, int type);
@@ -31,9 +46,7 @@ int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value);
 int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info);
 int kmd_nl_snapshot_start(struct netlink_callback *cb);
 int kmd_nl_snapshot_done(struct netlink_callback *cb);
-int kmd_nl_thread_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int kmd_nl_vma_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int kmd_nl_module_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int kmd_nl_mem_start(struct netlink_callback *cb);
 int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb);
 int kmd_nl_mem_done(struct netlink_callback *cb);

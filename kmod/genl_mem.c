@@ -53,11 +53,11 @@ struct kmd_mem_cursor {
 	struct kmd_mem_dump *st;
 };
 
-static_assert(sizeof(struct kmd_mem_cursor) <= sizeof_field(struct netlink_callback, ctx));
+static_assert(sizeof(struct kmd_mem_cursor) <= KMD_DUMP_CURSOR_MAX);
 
 static struct kmd_mem_dump *kmd_mem_state(struct netlink_callback *cb)
 {
-	return ((struct kmd_mem_cursor *)cb->ctx)->st;
+	return ((struct kmd_mem_cursor *)kmd_nl_dump_cursor(cb))->st;
 }
 
 static void kmd_mem_dump_free(struct kmd_mem_dump *st)
@@ -122,6 +122,11 @@ static int kmd_mem_parse_range(const struct nlattr *nest, bool to_fd,
 		NL_SET_ERR_MSG_ATTR(extack, nest, "a range's addr+len or offset+len overflows");
 		return -ERANGE;
 	}
+	if (r->addr + r->len > TASK_SIZE_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "a range reaches past the end of user address space (TASK_SIZE_MAX)");
+		return -ERANGE;
+	}
 	return 0;
 }
 
@@ -157,7 +162,7 @@ static int kmd_mem_parse_ranges(struct netlink_callback *cb, struct kmd_mem_dump
 	return 0;
 }
 
-int kmd_nl_mem_start(struct netlink_callback *cb)
+static int kmd_mem_start(struct netlink_callback *cb)
 {
 	const struct genlmsghdr *req = nlmsg_data(cb->nlh);
 	bool to_fd = req->cmd == KMDUMP_CMD_MEM_READ_TO_FD;
@@ -197,11 +202,16 @@ int kmd_nl_mem_start(struct netlink_callback *cb)
 		}
 		cb->min_dump_alloc = KMDUMP_DATA_CHUNK_MAX + KMD_DATA_OVERHEAD;
 	}
-	((struct kmd_mem_cursor *)cb->ctx)->st = st;
+	((struct kmd_mem_cursor *)kmd_nl_dump_cursor(cb))->st = st;
 	return 0;
 fail:
 	kmd_mem_dump_free(st);
 	return err;
+}
+
+int kmd_nl_mem_start(struct netlink_callback *cb)
+{
+	return kmd_nl_dump_start(cb, kmd_mem_start);
 }
 
 int kmd_nl_mem_done(struct netlink_callback *cb)
@@ -308,6 +318,9 @@ int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned int pieces = 0;
 	int room, err;
 
+	err = kmd_nl_dump_refused(cb);
+	if (err)
+		return err;
 	for (;;) {
 		if (st->pending) {
 			if (kmd_mem_put_piece(skb, cb, st))

@@ -12,19 +12,6 @@
 #include "genl.h"
 #include "session.h"
 
-/* Dump cursor, kept in cb->ctx. */
-struct kmd_snap_cursor {
-	struct kmd_session *s;
-	u32 next;
-};
-
-static_assert(sizeof(struct kmd_snap_cursor) <= sizeof_field(struct netlink_callback, ctx));
-
-static struct kmd_snap_cursor *kmd_cursor(struct netlink_callback *cb)
-{
-	return (struct kmd_snap_cursor *)cb->ctx;
-}
-
 static int kmd_put_str(struct sk_buff *skb, int type, const char *s, u32 len, u32 max)
 {
 	struct nlattr *a;
@@ -146,30 +133,6 @@ out:
 	return err;
 }
 
-/*
- * All snapshot dumps: find the session (owner's port only) and size the
- * dump's buffers so the largest item fits in one message.
- */
-int kmd_nl_snapshot_start(struct netlink_callback *cb)
-{
-	struct kmd_snap_cursor *c = kmd_cursor(cb);
-	struct kmd_session *s = kmd_nl_dump_session(cb);
-
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	c->s = s;
-	c->next = 0;
-	cb->min_dump_alloc = KMDUMP_XSTATE_MAX + 3 * KMDUMP_REGS_MAX +
-			     KMD_MAX_KFRAMES * (KMDUMP_FRAME_LEN_MAX + 4) + 1024;
-	return 0;
-}
-
-int kmd_nl_snapshot_done(struct netlink_callback *cb)
-{
-	kmd_session_put(kmd_cursor(cb)->s);
-	return 0;
-}
-
 static int kmd_put_kstack(struct sk_buff *skb, const struct kmd_thread *t)
 {
 	const char *p = t->kstack, *end = t->kstack + t->kstack_len;
@@ -273,8 +236,6 @@ static int kmd_put_module(struct sk_buff *skb, struct kmd_session *s, const stru
 	return 0;
 }
 
-typedef int (*kmd_put_item_fn)(struct sk_buff *skb, struct kmd_session *s, u32 i);
-
 static int kmd_put_thread_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
 {
 	return kmd_put_thread(skb, s, &s->cap->snap.threads[i]);
@@ -290,47 +251,91 @@ static int kmd_put_module_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
 	return kmd_put_module(skb, s, &s->cap->snap.modules[i]);
 }
 
+typedef int (*kmd_put_item_fn)(struct sk_buff *skb, struct kmd_session *s, u32 i);
+
+/* Dump cursor, kept in cb->ctx after the held-back refusal (genl.h). */
+struct kmd_snap_cursor {
+	struct kmd_session *s;
+	kmd_put_item_fn put;
+	u32 next, count;
+};
+
+static_assert(sizeof(struct kmd_snap_cursor) <= KMD_DUMP_CURSOR_MAX);
+
+static struct kmd_snap_cursor *kmd_cursor(struct netlink_callback *cb)
+{
+	return kmd_nl_dump_cursor(cb);
+}
+
+/*
+ * All snapshot dumps: find the session (owner's port only), pick the items
+ * the command lists, and size the dump's buffers so the largest item fits in
+ * one message.
+ */
+static int kmd_snapshot_start(struct netlink_callback *cb)
+{
+	const struct genlmsghdr *req = nlmsg_data(cb->nlh);
+	struct kmd_snap_cursor *c = kmd_cursor(cb);
+	struct kmd_session *s = kmd_nl_dump_session(cb);
+	const struct kmd_snapshot *snap;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	snap = &s->cap->snap;
+	c->s = s;
+	c->next = 0;
+	switch (req->cmd) {
+	case KMDUMP_CMD_THREAD_GET:
+		c->put = kmd_put_thread_i;
+		c->count = snap->nr_threads;
+		break;
+	case KMDUMP_CMD_VMA_GET:
+		c->put = kmd_put_vma_i;
+		c->count = snap->nr_vmas;
+		break;
+	default:
+		c->put = kmd_put_module_i;
+		c->count = snap->nr_modules;
+		break;
+	}
+	cb->min_dump_alloc = KMDUMP_XSTATE_MAX + 3 * KMDUMP_REGS_MAX +
+			     KMD_MAX_KFRAMES * (KMDUMP_FRAME_LEN_MAX + 4) + 1024;
+	return 0;
+}
+
+int kmd_nl_snapshot_start(struct netlink_callback *cb)
+{
+	return kmd_nl_dump_start(cb, kmd_snapshot_start);
+}
+
+int kmd_nl_snapshot_done(struct netlink_callback *cb)
+{
+	kmd_session_put(kmd_cursor(cb)->s);
+	return 0;
+}
+
 /* One message per item until the skb is full; the cursor resumes there. */
-static int kmd_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb,
-			     u32 count, kmd_put_item_fn put)
+int kmd_nl_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kmd_snap_cursor *c = kmd_cursor(cb);
+	int err = kmd_nl_dump_refused(cb);
 	void *hdr;
 
-	for (; c->next < count; c->next++) {
+	if (err)
+		return err;
+	for (; c->next < c->count; c->next++) {
 		hdr = kmd_nl_dump_put(skb, cb);
 		if (!hdr)
 			break;
-		if (put(skb, c->s, c->next)) {
+		if (c->put(skb, c->s, c->next)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
 	}
 	/* An item that does not fit an empty message is a module bug, not a loop. */
-	if (c->next < count && !skb->len)
+	if (c->next < c->count && !skb->len)
 		return -EMSGSIZE;
 	kmd_session_touch(c->s);
 	return skb->len;
-}
-
-int kmd_nl_thread_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct kmd_session *s = kmd_cursor(cb)->s;
-
-	return kmd_snapshot_dump(skb, cb, s->cap->snap.nr_threads, kmd_put_thread_i);
-}
-
-int kmd_nl_vma_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct kmd_session *s = kmd_cursor(cb)->s;
-
-	return kmd_snapshot_dump(skb, cb, s->cap->snap.nr_vmas, kmd_put_vma_i);
-}
-
-int kmd_nl_module_dump(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct kmd_session *s = kmd_cursor(cb)->s;
-
-	return kmd_snapshot_dump(skb, cb, s->cap->snap.nr_modules, kmd_put_module_i);
 }
