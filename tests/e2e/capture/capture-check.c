@@ -92,6 +92,7 @@ struct thread {
 	int64_t sysnr;
 	uint64_t args[6];
 	char frames[4096];
+	char wchan[128];
 };
 
 struct vma {
@@ -305,6 +306,9 @@ static void on_thread(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		t->sysnr = (int64_t)nla_get_u64(tb[KMDUMP_A_SYSCALL_NR]);
 	if (tb[KMDUMP_A_SYSCALL_ARGS] && nla_len(tb[KMDUMP_A_SYSCALL_ARGS]) >= 48)
 		memcpy(t->args, nla_data(tb[KMDUMP_A_SYSCALL_ARGS]), 48);
+	if (tb[KMDUMP_A_WCHAN])
+		snprintf(t->wchan, sizeof(t->wchan), "%.*s", nla_len(tb[KMDUMP_A_WCHAN]),
+			 (const char *)nla_data(tb[KMDUMP_A_WCHAN]));
 	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
 		size_t n = strlen(t->frames);
 
@@ -445,6 +449,22 @@ static char proc_state(pid_t pid, pid_t tid)
 	return p && p[1] && p[2] ? p[2] : '?';
 }
 
+/* /proc/<pid>/task/<tid>/wchan: the function the thread sleeps in, or "". */
+static void proc_wchan(pid_t pid, pid_t tid, char *buf, size_t size)
+{
+	char path[96];
+	FILE *f;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid, tid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(buf, 1, size - 1, f);
+		fclose(f);
+	}
+	buf[n] = 0;
+}
+
 static unsigned long long proc_utime(pid_t pid, pid_t tid)
 {
 	char path[96], buf[1024], *p;
@@ -495,6 +515,7 @@ static void check_threads(const struct target *tg, const struct session *s, int 
 	struct thread *rd = find_thread(tg->reader), *mn = find_thread(tg->pid);
 	struct thread *vf = find_thread(tg->vforker);
 	struct user_regs_struct *r;
+	char wchan[128];
 	int i, bad = 0;
 
 	check(nthreads == (int)s->thread_count, "thread dump lists %d threads, open said %u",
@@ -545,6 +566,10 @@ static void check_threads(const struct target *tg, const struct session *s, int 
 		      "sleeper blocked in clock_nanosleep: syscall %lld", (long long)sl->sysnr);
 		check(strstr(rd->frames, "pipe_read") != NULL,
 		      "reader kernel stack contains pipe_read: %.200s", rd->frames);
+		proc_wchan(tg->pid, (pid_t)rd->tid, wchan, sizeof(wchan));
+		check(rd->wchan[0] && !strcmp(rd->wchan, wchan),
+		      "reader wait channel '%s' is the one /proc/<pid>/task/<tid>/wchan shows ('%s')",
+		      rd->wchan, wchan);
 	}
 	for (i = 0; i < nthreads; i++) {
 		const char *f = threads[i].frames;
