@@ -53,6 +53,24 @@ HRESULT run_dump(struct run *r)
 	return r->hr;
 }
 
+struct run R;
+
+void run_setup(void)
+{
+	run_init(&R);
+}
+
+void run_teardown(void)
+{
+	run_free(&R);
+}
+
+void dump_ok(void)
+{
+	ck_assert_msg(run_dump(&R) == S_OK, "dump failed: 0x%08x %s", (unsigned)R.hr, R.res.message);
+	ck_assert_msg(R.valid == 0, "invalid dump: %s", R.md.err);
+}
+
 void run_free(struct run *r)
 {
 	md_free(&r->md);

@@ -47,6 +47,12 @@ struct run {
 };
 
 void run_init(struct run *r);
+/* The run of the current test, for suites that use the fixture run_setup/run_teardown. */
+extern struct run R;
+void run_setup(void);
+void run_teardown(void);
+/* run_dump(&R) succeeds and the file it wrote is a valid MDMP. */
+void dump_ok(void);
 HRESULT run_dump(struct run *r);
 void run_free(struct run *r);
 /* index of the first/last recorded callback of a type, -1 if none */

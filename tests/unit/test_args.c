@@ -6,18 +6,6 @@
 #include <unistd.h>
 #include "harness.h"
 
-static struct run R;
-
-static void setup(void)
-{
-	run_init(&R);
-}
-
-static void teardown(void)
-{
-	run_free(&R);
-}
-
 START_TEST(refused_dump_types_name_the_flag)
 {
 	static const struct {
@@ -226,7 +214,7 @@ Suite *args_suite(void)
 	TCase *tc = tcase_create("args");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, run_setup, run_teardown);
 	tcase_add_test(tc, refused_dump_types_name_the_flag);
 	tcase_add_test(tc, every_honoured_flag_works);
 	tcase_add_test(tc, bad_type_bits);

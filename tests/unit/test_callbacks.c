@@ -7,23 +7,6 @@
 
 #define HR_CANCELLED ((HRESULT)0x800704C7)
 
-static struct run R;
-
-static void setup(void)
-{
-	run_init(&R);
-}
-
-static void teardown(void)
-{
-	run_free(&R);
-}
-
-static void dump_ok(void)
-{
-	ck_assert_msg(run_dump(&R) == S_OK, "dump failed: 0x%08x %s", (unsigned)R.hr, R.res.message);
-	ck_assert_msg(R.valid == 0, "invalid dump: %s", R.md.err);
-}
 
 /* the documented order of first appearance for a normal dump */
 START_TEST(order_is_documented)
@@ -817,7 +800,7 @@ Suite *callbacks_suite(void)
 	TCase *tc = tcase_create("callbacks");
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, run_setup, run_teardown);
 	tcase_add_test(tc, order_is_documented);
 	tcase_add_test(tc, every_type_is_delivered);
 	tcase_add_test(tc, false_drops_threads_and_modules);

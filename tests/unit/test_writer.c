@@ -4,24 +4,6 @@
 #include <string.h>
 #include "harness.h"
 
-static struct run R;
-
-static void setup(void)
-{
-	run_init(&R);
-}
-
-static void teardown(void)
-{
-	run_free(&R);
-}
-
-static void dump_ok(void)
-{
-	ck_assert_msg(run_dump(&R) == S_OK, "dump failed: 0x%08x %s", (unsigned)R.hr, R.res.message);
-	ck_assert_msg(R.valid == 0, "invalid dump: %s", R.md.err);
-}
-
 START_TEST(header_and_directory)
 {
 	uint32_t i, j;
@@ -638,7 +620,7 @@ Suite *writer_suite(void)
 
 	/* a bound for a hung test on a loaded machine, not a speed check */
 	tcase_set_timeout(tc, 120);
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, run_setup, run_teardown);
 	tcase_add_test(tc, header_and_directory);
 	tcase_add_test(tc, system_info);
 	tcase_add_test(tc, misc_info_has_pid_and_times);
