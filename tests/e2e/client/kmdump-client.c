@@ -296,10 +296,7 @@ static int cmd_open(int argc, char **argv)
 	if (!rc && o.kdump)
 		rc = do_kdump(tr, s.session_id, o.kdump);
 	if (o.holder) {
-		pid_t child;
-
-		fflush(stdout);	/* or the child inherits, and never writes, our lines */
-		child = fork();
+		pid_t child = fork();
 
 		if (child == 0) {	/* keeps the socket (and the session) open */
 			for (;;)

@@ -17,16 +17,8 @@ start_spinner() {
 count_of() { cat "$kout/$1.count" 2>/dev/null || echo 0; }
 
 # moving NAME SECONDS: true when the spinner's count changes within SECONDS.
-moving() {
-	local a b
-	a=$(count_of "$1")
-	for _ in $(seq $(($2 * 10))); do
-		sleep 0.1
-		b=$(count_of "$1")
-		[ "$a" != "$b" ] && return 0
-	done
-	return 1
-}
+count_is_not() { [ "$(count_of "$1")" != "$2" ]; }
+moving() { e2e_within "$2" count_is_not "$1" "$(count_of "$1")"; }
 
 # still NAME SECONDS: true when the count does not change for SECONDS. A write the spinner
 # had in flight when it was frozen completes first (by design, a syscall is never

@@ -83,16 +83,9 @@ start_counter() {
 }
 
 # moving NAME SECONDS: some thread of the counter-target NAME counts within SECONDS.
-moving() {
-	local f=${dir:-$faults_out}/$1.cnt a b
-	a=$(md5sum <"$f")
-	for _ in $(seq $(($2 * 10))); do
-		sleep 0.1
-		b=$(md5sum <"$f")
-		[ "$a" != "$b" ] && return 0
-	done
-	return 1
-}
+counts_of() { md5sum <"${dir:-$faults_out}/$1.cnt"; }
+counts_are_not() { [ "$(counts_of "$1")" != "$2" ]; }
+moving() { e2e_within "$2" counts_are_not "$1" "$(counts_of "$1")"; }
 
 # still NAME SECONDS: no thread of NAME counts for SECONDS (it is frozen).
 still() { ! moving "$1" "$2"; }

@@ -37,6 +37,20 @@ e2e_done() {
 	exit "$e2e_failed"
 }
 
+# e2e_within SECONDS COMMAND [ARGS...]: true once COMMAND succeeds, polled every 0.1 s,
+# false when SECONDS of wall-clock time pass first. Counting by the clock, not by polls:
+# on a loaded TCG guest each poll can take far longer than 0.1 s, and a "frozen for 5 s"
+# window counted in polls could outlast the session it is meant to watch.
+e2e_within() {
+	local end=$((${EPOCHREALTIME/./} + $1 * 1000000))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "${EPOCHREALTIME/./}" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 # True when the kmdump module is loaded and initialised.
 e2e_module_live() {
 	[ "$(cat /sys/module/kmdump/initstate 2>/dev/null)" = live ]
