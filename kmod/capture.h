@@ -104,7 +104,7 @@ struct kmd_target {
 	struct pid_namespace *ns;	/* requester's pid ns (ref held by caller) */
 	/* requester's user ns for uids/gids (ref held by caller; NULL: init) */
 	struct user_namespace *user_ns;
-	/* excluded from the freeze if in the group; only compared */
+	/* excluded from the freeze if in the group; only compared (ref held by caller) */
 	struct task_struct *requester;
 };
 

@@ -161,16 +161,55 @@ static int kmd_nl_reply_session(struct genl_info *info, struct kmd_session *s)
 	return genlmsg_reply(msg, info);
 }
 
-static void kmd_target_release(struct kmd_target *t)
+/* An NLMSG_ERROR for @req (0: the ACK), echoing its header only (capped). */
+static int kmd_nl_ack(u32 portid, const struct nlmsghdr *req, int err, const char *msg)
 {
-	if (t->mm)
-		mmdrop(t->mm);
-	put_pid(t->pid);
-	if (t->ns)
-		put_pid_ns(t->ns);
-	if (t->user_ns)
-		put_user_ns(t->user_ns);
-	memset(t, 0, sizeof(*t));
+	size_t tlv = msg ? nla_total_size(strlen(msg) + 1) : 0;
+	struct nlmsgerr *e;
+	struct nlmsghdr *rep;
+	struct sk_buff *skb;
+
+	skb = nlmsg_new(sizeof(*e) + tlv, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	rep = nlmsg_put(skb, portid, req->nlmsg_seq, NLMSG_ERROR, sizeof(*e),
+			NLM_F_CAPPED | (msg ? NLM_F_ACK_TLVS : 0));
+	if (!rep)
+		goto too_big;
+	e = nlmsg_data(rep);
+	e->error = err;
+	e->msg = *req;
+	if (msg && nla_put_string(skb, NLMSGERR_ATTR_MSG, msg))
+		goto too_big;
+	nlmsg_end(skb, rep);
+	return genlmsg_unicast(&init_net, skb, portid);
+too_big:
+	nlmsg_free(skb);
+	return -EMSGSIZE;
+}
+
+int kmd_nl_session_open_answer(struct kmd_session *s, int err, const char *msg)
+{
+	const struct nlmsghdr *req = &s->open_req;
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (err)
+		return kmd_nl_ack(s->portid, req, err, msg);
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put(skb, s->portid, req->nlmsg_seq, &kmd_genl_family, 0,
+			  KMDUMP_CMD_SESSION_OPEN);
+	if (!hdr || kmd_nl_put_session(skb, s)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	err = genlmsg_unicast(&init_net, skb, s->portid);
+	if (!err && (req->nlmsg_flags & NLM_F_ACK))
+		err = kmd_nl_ack(s->portid, req, 0, NULL);
+	return err;
 }
 
 /*
@@ -241,7 +280,7 @@ static int kmd_nl_resolve_target(struct genl_info *info, struct kmd_open_req *re
 		req->target.pid = get_task_pid(task, PIDTYPE_TGID);
 		req->target.ns = get_pid_ns(task_active_pid_ns(current));
 		req->target.user_ns = get_user_ns(current_user_ns());
-		req->target.requester = current;
+		req->target.requester = get_task_struct(current);
 		req->target_pid = task_tgid_nr(task);
 	}
 	mmput(mm);
@@ -254,7 +293,6 @@ static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmd_open_req req = { .portid = info->snd_portid };
 	struct nlattr **tb = info->attrs;
-	struct kmd_session *s;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_PID)) {
@@ -278,15 +316,16 @@ static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
 	err = kmd_nl_resolve_target(info, &req);
 	if (err)
 		return err;
-	s = kmd_session_open(&req, info->extack);
+	req.nlh = *info->nlhdr;
+	err = kmd_session_open(&req, info->extack);
 	kmd_target_release(&req.target);
-	if (IS_ERR(s))
-		return PTR_ERR(s);
-	err = kmd_nl_reply_session(info, s);
-	if (err)	/* the requester cannot know the session: do not leave it frozen */
-		kmd_session_end(s, KMD_END_FAILED);
-	kmd_session_put(s);
-	return err;
+	/*
+	 * Freezing and snapshotting take the worker up to seconds, and a doit
+	 * must not wait for that (it holds genl's cb_lock). The worker sends
+	 * the reply and the ACK (kmd_nl_session_open_answer()); -EINTR tells
+	 * netlink_rcv_skb() not to ACK now, as for a dump that started.
+	 */
+	return err ? err : -EINTR;
 }
 
 static int kmd_nl_session_close(struct sk_buff *skb, struct genl_info *info)

@@ -11,9 +11,11 @@
  * Life cycle (kmd_session_next() is the whole state machine):
  *   OPENING --opened--> READY --end--> ENDING --thawed--> ENDED
  *   OPENING --end--> ENDING (open failed, interrupted or socket closed)
- * All long work runs on kmd_wq (unbound): open_work freezes and snapshots,
+ * All long work runs on kmd_wq (unbound): open_work freezes, snapshots and
+ * answers the session-open request (the doit returns without replying),
  * end_work thaws and unlists, kdump_work writes kernel dumps, free_work frees.
- * A doit only resolves, checks and waits (bounded, killable) for open_work.
+ * A doit only resolves and checks, and session-close waits (bounded) for the
+ * thaw.
  *
  * References: the session list holds one (dropped by end_work), every user
  * (doit, dump callback, queued work) holds one. The last put queues
@@ -46,10 +48,10 @@
 #include "kmdump.h"
 #include "session.h"
 #include "events.h"
+#include "genl.h"
 #include "hresult.h"
 
 #define KMD_FREEZE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
-#define KMD_OPEN_WAIT		(60 * HZ)	/* freeze + snapshot; below the hung-task timeout */
 #define KMD_CLOSE_WAIT		(30 * HZ)
 
 static DEFINE_MUTEX(kmd_sessions_lock);
@@ -112,6 +114,21 @@ static bool kmd_session_is(struct kmd_session *s, enum kmd_session_state st)
 	return is;
 }
 
+/* Drops the references a resolved target holds (any of them may be unset). */
+void kmd_target_release(struct kmd_target *t)
+{
+	if (t->mm)
+		mmdrop(t->mm);
+	put_pid(t->pid);
+	if (t->ns)
+		put_pid_ns(t->ns);
+	if (t->user_ns)
+		put_user_ns(t->user_ns);
+	if (t->requester)
+		put_task_struct(t->requester);
+	memset(t, 0, sizeof(*t));
+}
+
 static void kmd_session_free_work(struct work_struct *w)
 {
 	struct kmd_session *s = container_of(w, struct kmd_session, free_work);
@@ -120,13 +137,7 @@ static void kmd_session_free_work(struct work_struct *w)
 		kmd_capture_free(s->cap);
 	if (s->kdump_out)
 		fput(s->kdump_out);
-	if (s->target.mm)
-		mmdrop(s->target.mm);
-	put_pid(s->target.pid);
-	if (s->target.ns)
-		put_pid_ns(s->target.ns);
-	if (s->target.user_ns)
-		put_user_ns(s->target.user_ns);
+	kmd_target_release(&s->target);
 	kfree(s);
 	module_put(THIS_MODULE);
 }
@@ -240,6 +251,55 @@ static void kmd_session_end_work(struct work_struct *w)
 	kmd_session_put(s);	/* end_work's own */
 }
 
+/* What a failed open tells the requester, by errno (extended-ack text). */
+static const char *kmd_open_failure(int err)
+{
+	switch (err) {
+	case -EDQUOT:
+		return KBUILD_MODNAME
+		       ": the snapshot exceeds the per-session kernel memory limit (256 MiB)";
+	case -E2BIG:
+		return KBUILD_MODNAME
+		       ": the target exceeds a fixed bound of the capture (threads, VMAs, frames)";
+	case -ESRCH:
+		return KBUILD_MODNAME ": the target exited or called exec while being frozen";
+	case -ECANCELED:
+		return KBUILD_MODNAME ": the session was cancelled while opening (socket closed)";
+	case -ETIMEDOUT:
+		return KBUILD_MODNAME ": freezing and snapshotting the target took too long";
+	case -ENOMEM:
+		return KBUILD_MODNAME ": out of memory while capturing the target";
+	default:
+		return KBUILD_MODNAME ": capturing the target failed";
+	}
+}
+
+/*
+ * The end of open_work: the session becomes READY (or ends, thawing the
+ * target) and the requester gets its answer, the reply the doit deferred.
+ * open_err > 0 means some thread never parked (S_FALSE in the reply).
+ */
+static void kmd_session_open_finish(struct kmd_session *s)
+{
+	int err = s->open_err < 0 ? s->open_err : 0;
+
+	if (!err && !kmd_session_step(s, KMD_EV_OPENED))
+		err = -ECANCELED;
+	if (err) {
+		if (!s->open_err)
+			s->open_err = err;
+		kmd_session_end(s, KMD_END_FAILED);
+		kmd_nl_session_open_answer(s, err, kmd_open_failure(err));
+		return;
+	}
+	kmd_session_touch(s);
+	kmd_event_session(s, KMDUMP_EVENT_TYPE_OPENED,
+			  s->open_err ? KMDUMP_S_FALSE : KMDUMP_S_OK);
+	/* A requester that cannot learn the session must not leave it frozen. */
+	if (kmd_nl_session_open_answer(s, 0, NULL))
+		kmd_session_end(s, KMD_END_FAILED);
+}
+
 static void kmd_session_open_work(struct work_struct *w)
 {
 	struct kmd_session *s = container_of(w, struct kmd_session, open_work);
@@ -278,7 +338,7 @@ static void kmd_session_open_work(struct work_struct *w)
 out:
 	s->open_err = err;
 	mutex_unlock(&s->io_lock);
-	complete(&s->opened);
+	kmd_session_open_finish(s);
 	kmd_session_put(s);
 }
 
@@ -328,7 +388,6 @@ static struct kmd_session *kmd_session_alloc(u32 portid, enum kmd_session_kind k
 	INIT_WORK(&s->end_work, kmd_session_end_work);
 	INIT_WORK(&s->free_work, kmd_session_free_work);
 	INIT_WORK(&s->kdump_work, kmd_session_kdump_work);
-	init_completion(&s->opened);
 	init_completion(&s->ended);
 	s->requester_pid = task_tgid_nr(current);
 	return s;
@@ -390,88 +449,30 @@ struct kmd_session *kmd_session_create(u32 portid, enum kmd_session_kind kind,
 	return kmd_session_create_for(portid, kind, watchdog_ms, NULL, extack);
 }
 
-static int kmd_session_open_failed(struct kmd_session *s, int err,
-				   struct netlink_ext_ack *extack)
-{
-	switch (err) {
-	case -EDQUOT:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the snapshot exceeds the per-session kernel memory limit (256 MiB)");
-		break;
-	case -E2BIG:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the target exceeds a fixed bound of the capture (threads, VMAs or frames)");
-		break;
-	case -ESRCH:
-		NL_SET_ERR_MSG_MOD(extack, "the target exited or called exec while being frozen");
-		break;
-	case -ECANCELED:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "the session was cancelled while opening (socket closed)");
-		break;
-	case -EINTR:
-		NL_SET_ERR_MSG_MOD(extack,
-				   "interrupted by a signal while the target was being frozen");
-		break;
-	case -ETIMEDOUT:
-		NL_SET_ERR_MSG_MOD(extack, "freezing and snapshotting the target took too long");
-		break;
-	case -ENOMEM:
-		NL_SET_ERR_MSG_MOD(extack, "out of memory while capturing the target");
-		break;
-	default:
-		NL_SET_ERR_MSG_MOD(extack, "capturing the target failed");
-		break;
-	}
-	kmd_session_end(s, KMD_END_FAILED);
-	kmd_session_put(s);
-	return err;
-}
-
 /*
  * Opens a session on the target @req resolved in the requester's context:
- * lists it (limits), has the worker freeze and snapshot, and waits for that,
- * bounded and killable. On success returns the READY session with a
- * reference for the caller; open_err > 0 means some thread never parked.
+ * lists it (limits) and has the worker freeze, snapshot and answer the
+ * request (kmd_session_open_finish()). Returns 0 once that is queued, or a
+ * refusal made now, with its message in @extack.
  */
-struct kmd_session *kmd_session_open(struct kmd_open_req *req,
-				     struct netlink_ext_ack *extack)
+int kmd_session_open(struct kmd_open_req *req, struct netlink_ext_ack *extack)
 {
 	struct kmd_session *s;
-	long left;
-	int err;
 
 	s = kmd_session_create_for(req->portid, KMD_KIND_TARGET, req->watchdog_ms,
 				   req->target.pid, extack);
 	if (IS_ERR(s))
-		return s;
+		return PTR_ERR(s);
 	/* The references of req->target now belong to the session. */
 	put_pid(s->target.pid);
 	s->target = req->target;
 	memset(&req->target, 0, sizeof(req->target));
 	s->capture_flags = req->capture_flags;
 	s->target_pid = req->target_pid;
+	s->open_req = req->nlh;
 
-	refcount_inc(&s->ref);
-	queue_work(kmd_wq, &s->open_work);
-	left = wait_for_completion_killable_timeout(&s->opened, KMD_OPEN_WAIT);
-	if (left <= 0)
-		err = left ? -EINTR : -ETIMEDOUT;
-	else if (s->open_err < 0)
-		err = s->open_err;
-	else if (!kmd_session_step(s, KMD_EV_OPENED))
-		err = -ECANCELED;
-	else
-		err = 0;
-	if (err) {
-		if (!s->open_err)
-			s->open_err = err;
-		return ERR_PTR(kmd_session_open_failed(s, err, extack));
-	}
-	kmd_session_touch(s);
-	kmd_event_session(s, KMDUMP_EVENT_TYPE_OPENED,
-			  s->open_err ? KMDUMP_S_FALSE : KMDUMP_S_OK);
-	return s;
+	queue_work(kmd_wq, &s->open_work);	/* takes over the caller's reference */
+	return 0;
 }
 
 /* The READY session @id owned by @portid, with a reference; else an error. */

@@ -14,6 +14,7 @@
 #include <linux/workqueue.h>
 #include <linux/completion.h>
 #include <linux/ktime.h>
+#include <linux/netlink.h>
 #include "capture.h"
 
 struct netlink_ext_ack;
@@ -75,7 +76,7 @@ struct kmd_session {
 	struct work_struct open_work;
 	struct work_struct end_work;
 	struct work_struct free_work;
-	struct completion opened;	/* open_work finished (either way) */
+	struct nlmsghdr open_req;	/* the session-open request, answered by open_work */
 	struct completion ended;	/* end_work finished */
 	int open_err;
 	u64 freeze_ns;
@@ -90,6 +91,7 @@ struct kmd_session {
 
 /* What a session-open asks for, resolved in the requester's context. */
 struct kmd_open_req {
+	struct nlmsghdr nlh;		/* the request's header: seq and flags */
 	u32 portid;
 	u32 capture_flags;
 	u32 watchdog_ms;
@@ -107,8 +109,8 @@ int kmd_session_limits_check(unsigned int on_port, unsigned int total);
 struct kmd_session *kmd_session_create(u32 portid, enum kmd_session_kind kind,
 				       u32 watchdog_ms,
 				       struct netlink_ext_ack *extack);
-struct kmd_session *kmd_session_open(struct kmd_open_req *req,
-				     struct netlink_ext_ack *extack);
+int kmd_session_open(struct kmd_open_req *req, struct netlink_ext_ack *extack);
+void kmd_target_release(struct kmd_target *t);
 struct kmd_session *kmd_session_find(u32 id, u32 portid,
 				     struct netlink_ext_ack *extack);
 void kmd_session_put(struct kmd_session *s);

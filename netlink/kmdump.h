@@ -694,8 +694,10 @@ enum {
 /*
  * Commands. Replies use the request's command; events have their own.
  * @KMDUMP_CMD_SESSION_OPEN: Freeze the target and snapshot it. Answers once the freeze and
- * snapshot are done (the request waits, bounded, for the session worker). The session
- * belongs to the sending socket. Needs a mem-fd proving ptrace-read access to the target.
+ * snapshot are done: the session worker sends the reply (and the ACK, when one was asked
+ * for) after the request handler has returned, so no netlink lock is held while the target
+ * is being frozen. The session belongs to the sending socket. Needs a mem-fd proving
+ * ptrace-read access to the target.
  * @KMDUMP_CMD_SESSION_CLOSE: End a session and thaw its target.
  * @KMDUMP_CMD_SESSION_GET: State of a session; also re-arms its watchdog.
  * @KMDUMP_CMD_PROCESS_GET: Process-wide facts of a session's target.

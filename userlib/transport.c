@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/netlink.h>
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
@@ -25,6 +26,14 @@
 #include "engine.h"
 
 #define E_UNEXPECTED_REPLY ((HRESULT)KMDUMP_E_UNEXPECTED)
+
+/*
+ * The longest the library waits for the module's next message. The module
+ * answers every request within its own bounds (a session-open: the 10 s
+ * freeze bound plus the snapshot); this only keeps a caller from waiting
+ * forever on a module that broke that promise.
+ */
+#define KMD_TR_REPLY_TIMEOUT_S 120
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -180,6 +189,11 @@ static HRESULT kmd_tr_run(struct kmd_tr *tr, struct nl_msg *msg, struct kmd_req 
 		return kmd_hr_from_nle(tr, err, "sending the request to the kmdump module failed");
 	while (!r->done && !(r->stopped && r->abandon)) {
 		err = nl_recvmsgs(tr->sk, tr->cb);
+		if (err == -NLE_AGAIN) {
+			snprintf(tr->errmsg, sizeof(tr->errmsg),
+				 "the kmdump module did not answer within %d s", KMD_TR_REPLY_TIMEOUT_S);
+			return (HRESULT)KMDUMP_E_TIMEOUT;
+		}
 		if (err < 0 && !r->done && !(r->stopped && r->abandon))
 			return kmd_hr_from_nle(tr, err, "receiving from the kmdump module failed");
 	}
@@ -217,6 +231,8 @@ HRESULT kmd_tr_open(struct kmd_tr **out)
 	}
 	setsockopt(nl_socket_get_fd(tr->sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	setsockopt(nl_socket_get_fd(tr->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(tr->sk), SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = KMD_TR_REPLY_TIMEOUT_S }, sizeof(struct timeval));
 	tr->family = genl_ctrl_resolve(tr->sk, KMDUMP_FAMILY_NAME);
 	if (tr->family < 0) {
 		kmd_tr_close(tr);
