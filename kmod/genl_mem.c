@@ -312,6 +312,40 @@ static int kmd_mem_read_piece(struct kmd_mem_dump *st, u64 room)
 	return 0;
 }
 
+/* Says why a read stopped; netlink_dump() sends it with the errno in NLMSG_DONE. */
+static int kmd_mem_read_failed(struct netlink_callback *cb, int err)
+{
+	switch (err) {
+	case -ECANCELED:
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "the session ended during the read (closed, watchdog expired or socket closed)");
+		break;
+	case -EINTR:
+		NL_SET_ERR_MSG_MOD(cb->extack, "the read was interrupted by a fatal signal");
+		break;
+	case -ESRCH:
+		NL_SET_ERR_MSG_MOD(cb->extack, "the target exited during the read");
+		break;
+	case -ETIMEDOUT:
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "the target's memory map stayed locked too long: try the read again");
+		break;
+	case -EDQUOT:
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "the session's kernel memory limit (256 MiB) was reached");
+		break;
+	case -EMSGSIZE:
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "a piece does not fit a netlink message (a kmdump bug)");
+		break;
+	default:
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "reading the target's memory or writing it to out-fd failed");
+		break;
+	}
+	return err;
+}
+
 int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kmd_mem_dump *st = kmd_mem_state(cb);
@@ -324,7 +358,7 @@ int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	for (;;) {
 		if (st->pending) {
 			if (kmd_mem_put_piece(skb, cb, st))
-				return skb->len ? skb->len : -EMSGSIZE;
+				return skb->len ? skb->len : kmd_mem_read_failed(cb, -EMSGSIZE);
 			st->pending = false;
 		}
 		if (st->idx >= st->nr || pieces++ >= KMD_PIECES_PER_CALL)
@@ -332,12 +366,12 @@ int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		room = min_t(int, skb_tailroom(skb) - KMD_DATA_OVERHEAD, KMDUMP_DATA_CHUNK_MAX);
 		if (!st->out && room < 256) {
 			if (!skb->len)
-				return -EMSGSIZE;
+				return kmd_mem_read_failed(cb, -EMSGSIZE);
 			break;
 		}
 		err = kmd_mem_read_piece(st, room);
 		if (err)
-			return err;
+			return kmd_mem_read_failed(cb, err);
 	}
 	return skb->len;
 }

@@ -336,8 +336,11 @@ int kmd_nl_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		genlmsg_end(skb, hdr);
 	}
 	/* An item that does not fit an empty message is a module bug, not a loop. */
-	if (c->next < c->count && !skb->len)
+	if (c->next < c->count && !skb->len) {
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "an item does not fit a netlink message (a kmdump bug)");
 		return -EMSGSIZE;
+	}
 	kmd_session_touch(c->s);
 	return skb->len;
 }
