@@ -163,8 +163,8 @@ static void kmd_park_cb(struct callback_head *cb)
 }
 
 /*
- * Run @read on @t, a thread whose park work is queued, only if that work has
- * not run yet: until it runs the thread cannot pass exit_task_work(), so its
+ * Read @t's registers into @rb from outside, only if @t's park work has not
+ * run yet: until it runs the thread cannot pass exit_task_work(), so its
  * stack is alive for the whole read. Returns false if the work already ran.
  */
 bool kmd_park_read_outside(struct kmd_park *p, struct task_struct *t,
