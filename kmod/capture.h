@@ -64,7 +64,10 @@
  *   -ECANCELED  kmd_capture_cancel() was called
  *   -ESRCH      the target exited or exec'd (its mm is no longer the
  *               authorised one)
- *   -EDQUOT     the per-session memory limit would be exceeded
+ *   -EDQUOT     the per-session or per-user memory limit would be exceeded
+ *               (c->limit_msg says which)
+ *   -EAGAIN     a park-work limit was reached (c->limit_msg says which)
+ *   -EACCES     the target exec'd or changed credentials during the freeze
  *   -E2BIG      a fixed bound below was passed (KMD_MAX_THREADS, ...)
  */
 #ifndef KMDUMP_CAPTURE_H
@@ -76,6 +79,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/sched.h>
+#include <linux/path.h>
 #include "kmdump.h"
 
 struct file;
@@ -95,7 +99,7 @@ struct task_struct;
 #define KMD_MAX_ENVIRON		(128 * 1024)
 #define KMD_MAX_AUXV		4096
 #define KMD_FREEZE_ROUNDS	16	/* rescans for threads cloned meanwhile */
-#define KMD_BUILD_ID_MAX	64	/* longer GNU build ids are refused */
+#define KMD_BUILD_ID_MAX	64	/* kdump.c: longer GNU build ids are refused */
 
 /* What the session layer resolved in the requester's context. */
 struct kmd_target {
@@ -106,6 +110,8 @@ struct kmd_target {
 	struct user_namespace *user_ns;
 	/* excluded from the freeze if in the group; only compared (ref held by caller) */
 	struct task_struct *requester;
+	/* requester's root directory: paths are reported relative to it (ref held) */
+	struct path root;
 };
 
 /* Capture options (bit flags). */
@@ -155,6 +161,7 @@ struct kmd_thread {
 	u64 nvcsw, nivcsw;
 	/* engine-private */
 	struct task_struct *task;	/* ref held until kmd_capture_free */
+	const struct cred *cred;	/* the credentials authorised (ref held) */
 	struct kmd_park *park;		/* NULL when no work was queued */
 };
 
@@ -168,7 +175,10 @@ struct kmd_vma {
 	u32 dev_major, dev_minor;
 	u32 flags;		/* enum kmdump_vma_flags */
 	u32 skip;		/* enum kmdump_vma_skip */
-	const char *path;	/* absolute path, "[stack]", ... or NULL */
+	/* path from the requester's root, "[stack]", ... or NULL (also for a
+	 * file outside the requester's root: its device and inode only)
+	 */
+	const char *path;
 	u32 path_len;		/* strlen(path) */
 };
 
@@ -179,9 +189,7 @@ struct kmd_module {
 	u32 first_vma, nr_vmas;	/* indexes into snapshot.vmas */
 	const char *path;	/* shared with the first VMA */
 	u32 path_len;
-	u8 build_id[KMD_BUILD_ID_MAX];
-	u32 build_id_len;	/* 0: none found */
-	s32 build_id_err;	/* 0, or why there is none (-ENOENT, -EINVAL...) */
+	/* No build id: the library reads it from target memory (no ELF here). */
 };
 
 struct kmd_ids {
@@ -233,12 +241,17 @@ struct kmd_snapshot {
 struct kmd_freeze;
 struct kmd_park;
 
+struct kmd_user;
+
 struct kmd_capture {
 	struct kmd_target target;
 	u32 opts;			/* KMD_CAP_* */
 	atomic_t cancel;		/* set by kmd_capture_cancel() */
 	u64 mem_limit;			/* bytes; 0 = unlimited */
 	atomic64_t mem_used;
+	struct kmd_user *user;		/* charged too (user_mem_max_mb); may be NULL */
+	/* why a limit refused the capture (names the module parameter) */
+	const char *limit_msg;
 	u64 hold_limit_ns;		/* a parked thread resumes by itself after this */
 	struct kmd_freeze *fz;		/* lock order: see top of file */
 	struct kmd_snapshot snap;
@@ -248,6 +261,7 @@ struct kmd_capture {
 	u32 vmas_cap;			/* allocated entries in snap.vmas */
 	u32 modules_cap;		/* allocated entries in snap.modules */
 	u32 freeze_rounds;		/* thread-list scans the freeze needed */
+	u32 parks;			/* works queued or re-pointed (max_parks_per_target) */
 };
 
 /* --- lifecycle (session worker) --- */
@@ -262,6 +276,14 @@ struct kmd_capture {
  */
 struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
 				    u64 mem_limit, u64 hold_limit_ns);
+
+/**
+ * kmd_capture_target_changed() - did the target exec, or did one of its
+ * threads change credentials, since the freeze authorised it? Such a target
+ * is released at once (freeze.c) and its session must fail. Any context that
+ * may take rcu_read_lock().
+ */
+bool kmd_capture_target_changed(struct kmd_capture *c);
 
 /**
  * kmd_capture_freeze() - hold every thread of the target (DESIGN decision 2).
@@ -360,6 +382,12 @@ int kmd_mem_charge(struct kmd_capture *c, u64 bytes);
 void kmd_mem_uncharge(struct kmd_capture *c, u64 bytes);
 void *kmd_alloc(struct kmd_capture *c, size_t size);	/* charged kvzalloc */
 void kmd_free(struct kmd_capture *c, void *p, size_t size);
+/* Records which limit refused the capture: @msg names its module parameter. */
+static inline void kmd_limit_hit(struct kmd_capture *c, const char *msg)
+{
+	c->limit_msg = msg;
+}
+
 static inline bool kmd_cancelled(const struct kmd_capture *c)
 {
 	return atomic_read(&c->cancel) != 0;

@@ -28,6 +28,7 @@ struct kmd_regbufs {
 struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c);
 void kmd_freeze_put(struct kmd_freeze *fz);
 bool kmd_freeze_started(const struct kmd_freeze *fz);
+bool kmd_freeze_changed(const struct kmd_freeze *fz);
 bool kmd_park_read_outside(struct kmd_park *p, struct task_struct *t,
 			   struct kmd_regbufs *rb);
 
@@ -55,12 +56,13 @@ bool kmd_group_uses_mm(struct task_struct *leader, struct mm_struct *mm);
 int kmd_modules_merge(const struct kmd_vma *v, u32 n, struct kmd_module *out,
 		      u32 max);
 
-/* buildid.c: GNU build id from an ELF image read through @rd (pure) */
-typedef int (*kmd_img_read_fn)(void *ctx, u64 off, void *buf, u32 len);
-int kmd_buildid_parse(kmd_img_read_fn rd, void *ctx, u64 img_size, u8 *id,
-		      u32 *id_len);
+/* notes.c: GNU build id in a blob of ELF notes in memory (kdump.c's, pure) */
 int kmd_note_find_build_id(const void *notes, size_t len, u32 align, u8 *id,
 			   u32 max);
+
+/* rootpath.c: a file's name as the requester sees it (NULL: outside its root) */
+const char *kmd_path_in_root(const struct path *p, const struct path *root,
+			     char *buf, char *rbuf);
 
 /* procinfo.c, vma.c, modules.c, kstack.c */
 int kmd_procinfo_capture(struct kmd_capture *c, struct task_struct *leader,
@@ -69,7 +71,7 @@ void kmd_procinfo_free(struct kmd_capture *c);
 int kmd_vmas_capture(struct kmd_capture *c, struct mm_struct *mm);
 void kmd_vmas_free(struct kmd_capture *c);
 void kmd_threads_stack_bounds(struct kmd_snapshot *s);
-int kmd_modules_capture(struct kmd_capture *c, struct mm_struct *mm);
+int kmd_modules_capture(struct kmd_capture *c);
 int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th);
 int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used);
 bool kmd_kstack_wchan(const char *frames, u32 len, u32 *off, u32 *name_len);

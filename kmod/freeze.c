@@ -22,18 +22,36 @@
  *
  * Lifetimes: task_work cannot be cancelled (task_work_cancel is not
  * exported), so each queued work owns a reference on its struct kmd_park,
- * which owns a reference on the struct kmd_freeze, plus a module reference;
- * all three are dropped by the callback, whenever it runs (at the next return
- * to user mode, or in do_exit via exit_task_work). After the thaw a callback
- * returns at once. The module_put() at the end of the callback leaves a window
- * of a few instructions in module text; it is unavoidable for task_work (there
- * is no module_put_and_return) and is why the module must never be
- * force-unloaded.
+ * which owns a reference on the struct kmd_freeze it currently serves, plus
+ * a module reference; all are dropped by the callback, whenever it runs (at
+ * the next return to user mode, or in do_exit via exit_task_work). After the
+ * thaw a callback returns at once. The module_put() at the end of the
+ * callback leaves a window of a few instructions in module text; it is
+ * unavoidable for task_work (there is no module_put_and_return) and is why
+ * the module must never be force-unloaded.
  *
- * Lock order: none is held across a call out of this file. The park state is
- * an atomic with release/acquire ordering: the thread writes its registers,
- * then publishes KMD_PARK_PARKED; the worker reads the state, then the
- * registers.
+ * One work per thread: a thread blocked in the kernel keeps its work queued
+ * after the session ends. Every queued work is listed in kmd_parks (keyed by
+ * task); a later freeze of the same thread re-points that work at itself
+ * instead of queueing another, so repeated sessions on a target with blocked
+ * threads cannot pile up works, module references or memory. The register
+ * buffers of a work are owned by the capture that queued or re-pointed it and
+ * are freed when that capture lets go (kmd_park_release()), never left
+ * behind with the work. max_parks and max_parks_per_target bound the works.
+ *
+ * Exec and credential changes: a work remembers the mm and the credentials
+ * its thread had when the freeze authorised it. A thread that comes back to
+ * user mode with another mm (it exec'd) or other credentials (setuid, a
+ * setuid exec) never parks: it thaws the whole freeze at once and marks it
+ * changed, and the session fails (kmd_capture_target_changed()).
+ *
+ * Lock order: kmd_parks_lock (spinlock) and park->lock (mutex) are never
+ * held together: a work is found under kmd_parks_lock with a reference, and
+ * re-pointed under its own lock. park->lock is held by the callback across
+ * the thread's own register read and by the worker across a read from
+ * outside; no other lock is taken under it. Park state is an atomic with
+ * release/acquire ordering: the thread writes its registers, then publishes
+ * KMD_PARK_PARKED; the worker reads the state, then the registers.
  */
 #include <linux/module.h>
 #include <linux/sched/signal.h>
@@ -42,10 +60,13 @@
 #include <linux/task_work.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
+#include <linux/hashtable.h>
+#include <linux/cred.h>
 #include <linux/jiffies.h>
 #include <linux/timekeeping.h>
 #include "engine.h"
 #include "compat.h"
+#include "limits.h"
 
 #define KMD_HOLD_LIMIT_DEFAULT_NS	(30ULL * NSEC_PER_SEC)
 #define KMD_POLL_MIN_JIFFIES		1
@@ -57,6 +78,8 @@ struct kmd_freeze {
 	atomic_t thawed;
 	atomic_t events;		/* bumped by every park; worker waits on it */
 	atomic_t self_released;		/* parks that hit hold_limit before thaw */
+	atomic_t changed;		/* a thread exec'd or changed credentials */
+	const struct mm_struct *mm;	/* the authorised mm; compared only */
 	wait_queue_head_t thaw_wq;	/* parked threads */
 	wait_queue_head_t park_wq;	/* the worker */
 	u64 hold_limit_ns;
@@ -72,19 +95,30 @@ enum kmd_park_state {
 
 struct kmd_park {
 	struct callback_head cb;	/* must stay valid until the callback ran */
-	refcount_t ref;			/* the queued work + the capture's thread */
+	refcount_t ref;			/* the queued work + each capture holding it */
 	atomic_t state;			/* enum kmd_park_state */
-	struct kmd_freeze *fz;
-	struct kmd_regbufs rb;		/* filled by the thread itself */
-	bool regs_taken;
+	struct task_struct *task;	/* alive while the work is queued */
+	struct hlist_node node;		/* kmd_parks while queued */
+	bool listed;			/* under kmd_parks_lock */
 	/*
-	 * Held by the worker while it reads a blocked thread's registers from
-	 * outside, and taken first by the callback: the callback runs before
-	 * do_exit() can release the thread's stack, so while the worker holds
-	 * it and the callback has not run, the stack (and pt_regs) stays put.
+	 * Held by the callback from its start until it has published its
+	 * state, and by the worker while it reads a blocked thread's
+	 * registers from outside or re-points the work. The callback runs
+	 * before do_exit() can release the thread's stack, so while the
+	 * worker holds it and the callback has not started, the stack (and
+	 * pt_regs) stays put.
 	 */
-	struct mutex outside_lock;
+	struct mutex lock;
+	bool started;			/* the callback began (under lock) */
+	struct kmd_freeze *fz;		/* under lock; the freeze it serves */
+	const struct cred *cred;	/* under lock; the authorised credentials */
+	struct kmd_regbufs rb;		/* under lock; filled by the thread itself */
+	struct kmd_capture *owner;	/* under lock; whose memory rb is */
 };
+
+static DEFINE_SPINLOCK(kmd_parks_lock);
+static DEFINE_HASHTABLE(kmd_parks, 10);
+static unsigned int kmd_parks_queued;	/* under kmd_parks_lock */
 
 struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c)
 {
@@ -95,6 +129,7 @@ struct kmd_freeze *kmd_freeze_new(struct kmd_capture *c)
 	refcount_set(&fz->ref, 1);
 	init_waitqueue_head(&fz->thaw_wq);
 	init_waitqueue_head(&fz->park_wq);
+	fz->mm = c->target.mm;
 	fz->hold_limit_ns = c->hold_limit_ns ?: KMD_HOLD_LIMIT_DEFAULT_NS;
 	return fz;
 }
@@ -109,54 +144,105 @@ static void kmd_park_put(struct kmd_park *p)
 {
 	if (!refcount_dec_and_test(&p->ref))
 		return;
-	if (!p->regs_taken) {
-		kvfree(p->rb.gp);
-		kvfree(p->rb.fp);
-		kvfree(p->rb.xs);
-	}
+	/* Every capture frees its buffers in kmd_park_release(). */
+	WARN_ON_ONCE(p->rb.gp || p->rb.fp || p->rb.xs);
+	if (p->cred)
+		put_cred(p->cred);
 	kmd_freeze_put(p->fz);
 	kfree(p);
 }
 
-static void kmd_park_publish(struct kmd_park *p, int state)
+static void kmd_park_publish(struct kmd_park *p, struct kmd_freeze *fz, int state)
 {
 	atomic_set_release(&p->state, state);
-	atomic_inc(&p->fz->events);
-	wake_up(&p->fz->park_wq);
+	atomic_inc(&fz->events);
+	wake_up(&fz->park_wq);
+}
+
+static void kmd_freeze_release_all(struct kmd_freeze *fz)
+{
+	if (atomic_xchg(&fz->thaw_started, 1))
+		return;
+	WRITE_ONCE(fz->t_thaw_ns, ktime_get_ns());
+	atomic_set_release(&fz->thawed, 1);
+	wake_up_all(&fz->thaw_wq);
+}
+
+/* Off the list: the work is running and can no longer be re-pointed. */
+static void kmd_park_unlist(struct kmd_park *p)
+{
+	spin_lock(&kmd_parks_lock);
+	if (p->listed) {
+		hash_del(&p->node);
+		p->listed = false;
+		kmd_parks_queued--;
+	}
+	spin_unlock(&kmd_parks_lock);
+}
+
+/* Did the thread exec or change credentials since the freeze authorised it? */
+static bool kmd_park_changed(const struct kmd_park *p, const struct kmd_freeze *fz)
+{
+	return current->mm != fz->mm ||
+	       rcu_access_pointer(current->real_cred) != p->cred;
+}
+
+/*
+ * The thread's side, under p->lock: what to do, with the registers saved
+ * when it parks. Returns true if it must wait for the thaw.
+ */
+static bool kmd_park_enter(struct kmd_park *p, struct kmd_freeze *fz)
+{
+	if (atomic_read(&fz->thawed)) {
+		atomic_set(&p->state, KMD_PARK_LATE);
+		return false;
+	}
+	if (current->flags & PF_EXITING) {
+		/* In do_exit: user registers are gone, never runs user code again. */
+		kmd_park_publish(p, fz, KMD_PARK_EXITING);
+		return false;
+	}
+	if (kmd_park_changed(p, fz)) {
+		/* A new image or new credentials: never hold it. */
+		atomic_set(&fz->changed, 1);
+		kmd_park_publish(p, fz, KMD_PARK_LATE);
+		kmd_freeze_release_all(fz);
+		return false;
+	}
+	kmd_regs_read(current, &p->rb);
+	kmd_regs_read_debug(&p->rb);
+	if (fatal_signal_pending(current)) {
+		/* SIGKILL, exec's de_thread or a core dump wants this thread:
+		 * it will not run user code again, so do not delay them.
+		 */
+		kmd_park_publish(p, fz, KMD_PARK_EXITING);
+		return false;
+	}
+	kmd_park_publish(p, fz, KMD_PARK_PARKED);
+	return true;
 }
 
 /* Runs as the target thread, from resume_user_mode_work() or exit_task_work(). */
 static void kmd_park_cb(struct callback_head *cb)
 {
 	struct kmd_park *p = container_of(cb, struct kmd_park, cb);
-	struct kmd_freeze *fz = p->fz;
+	struct kmd_freeze *fz;
+	bool wait;
 	long left;
 
-	/* Wait out a worker that is reading our registers from outside. */
-	mutex_lock(&p->outside_lock);
-	mutex_unlock(&p->outside_lock);
-	if (atomic_read(&fz->thawed)) {
-		atomic_set(&p->state, KMD_PARK_LATE);
-	} else if (current->flags & PF_EXITING) {
-		/* In do_exit: user registers are gone, never runs user code again. */
-		kmd_park_publish(p, KMD_PARK_EXITING);
-	} else {
-		kmd_regs_read(current, &p->rb);
-		kmd_regs_read_debug(&p->rb);
-		if (fatal_signal_pending(current)) {
-			/* SIGKILL, exec's de_thread or a core dump wants this thread:
-			 * it will not run user code again, so do not delay them.
-			 */
-			kmd_park_publish(p, KMD_PARK_EXITING);
-		} else {
-			kmd_park_publish(p, KMD_PARK_PARKED);
-			/* Killable: SIGKILL (and so exec and core dumps) must win. */
-			left = wait_event_killable_timeout(fz->thaw_wq,
-							   atomic_read(&fz->thawed),
-							   nsecs_to_jiffies(fz->hold_limit_ns));
-			if (left == 0)
-				atomic_inc(&fz->self_released);
-		}
+	kmd_park_unlist(p);
+	mutex_lock(&p->lock);
+	p->started = true;
+	fz = p->fz;
+	wait = kmd_park_enter(p, fz);
+	mutex_unlock(&p->lock);
+	if (wait) {
+		/* Killable: SIGKILL (and so exec and core dumps) must win. */
+		left = wait_event_killable_timeout(fz->thaw_wq,
+						   atomic_read(&fz->thawed),
+						   nsecs_to_jiffies(fz->hold_limit_ns));
+		if (left == 0)
+			atomic_inc(&fz->self_released);
 	}
 	kmd_park_put(p);
 	module_put(THIS_MODULE);
@@ -164,7 +250,7 @@ static void kmd_park_cb(struct callback_head *cb)
 
 /*
  * Read @t's registers into @rb from outside, only if @t's park work has not
- * run yet: until it runs the thread cannot pass exit_task_work(), so its
+ * started yet: until it runs the thread cannot pass exit_task_work(), so its
  * stack is alive for the whole read. Returns false if the work already ran.
  */
 bool kmd_park_read_outside(struct kmd_park *p, struct task_struct *t,
@@ -174,16 +260,17 @@ bool kmd_park_read_outside(struct kmd_park *p, struct task_struct *t,
 
 	if (!p)
 		return false;
-	mutex_lock(&p->outside_lock);
-	queued = atomic_read_acquire(&p->state) == KMD_PARK_QUEUED;
+	mutex_lock(&p->lock);
+	queued = !p->started;
 	if (queued)
 		kmd_regs_read(t, rb);
-	mutex_unlock(&p->outside_lock);
+	mutex_unlock(&p->lock);
 	return queued;
 }
 
 bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb)
 {
+	bool taken = false;
 	int st;
 
 	if (!p)
@@ -191,23 +278,44 @@ bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb)
 	st = atomic_read_acquire(&p->state);
 	if (st != KMD_PARK_PARKED && st != KMD_PARK_EXITING)
 		return false;
-	if (p->regs_taken || !p->rb.flags)
-		return false;
-	*rb = p->rb;
-	p->regs_taken = true;
-	return true;
+	mutex_lock(&p->lock);
+	if (p->rb.flags) {
+		*rb = p->rb;
+		memset(&p->rb, 0, sizeof(p->rb));
+		taken = true;
+	}
+	mutex_unlock(&p->lock);
+	return taken;
 }
 
-/* Drop the capture's hold on a park. Its buffers are no longer charged to the
- * session; if the callback has not run yet they live until it does.
+/* Frees the register buffers of the capture that owns them. Under p->lock. */
+static void kmd_park_drop_regs(struct kmd_park *p)
+{
+	lockdep_assert_held(&p->lock);
+	if (p->owner)
+		kmd_regbufs_free(p->owner, &p->rb);
+	p->owner = NULL;
+}
+
+/*
+ * Drop the capture's hold on a park. The register buffers belong to the
+ * capture: they are freed now, whether or not the callback has run, so a
+ * work left queued on a blocked thread holds only its small struct.
  */
 void kmd_park_release(struct kmd_capture *c, struct kmd_park *p)
 {
 	if (!p)
 		return;
-	if (!p->regs_taken)
-		kmd_mem_uncharge(c, (u64)p->rb.gp_len + p->rb.fp_len + p->rb.xs_len);
+	mutex_lock(&p->lock);
+	if (p->owner == c)
+		kmd_park_drop_regs(p);
+	mutex_unlock(&p->lock);
 	kmd_park_put(p);
+}
+
+bool kmd_freeze_changed(const struct kmd_freeze *fz)
+{
+	return atomic_read(&fz->changed) != 0;
 }
 
 /* --- the worker side --- */
@@ -240,58 +348,168 @@ static int kmd_threads_grow(struct kmd_capture *c, u32 need)
 	return 0;
 }
 
-/* Queue the park work on @t (whose entry is @th). */
-static void kmd_park_queue(struct kmd_capture *c, struct kmd_thread *th,
-			   struct task_struct *t)
+/* Points @p, whose callback has not started, at @c's freeze. Under p->lock. */
+static void kmd_park_serve(struct kmd_park *p, struct kmd_capture *c,
+			   const struct cred *cred, const struct kmd_regbufs *rb)
 {
+	lockdep_assert_held(&p->lock);
+	kmd_park_drop_regs(p);
+	refcount_inc(&c->fz->ref);
+	kmd_freeze_put(p->fz);
+	p->fz = c->fz;
+	if (p->cred)
+		put_cred(p->cred);
+	p->cred = cred;
+	p->rb = *rb;
+	p->owner = c;
+}
+
+/*
+ * @t's work queued by an earlier freeze, re-pointed at this one, with a
+ * reference for the capture; NULL if @t has none waiting. Owns @cred and
+ * @rb on success.
+ */
+static struct kmd_park *kmd_park_reuse(struct kmd_capture *c, struct task_struct *t,
+				       const struct cred *cred, const struct kmd_regbufs *rb)
+{
+	struct kmd_park *p, *found = NULL;
+
+	spin_lock(&kmd_parks_lock);
+	hash_for_each_possible(kmd_parks, p, node, (unsigned long)t) {
+		if (p->task == t) {
+			refcount_inc(&p->ref);	/* listed: the work's ref is held */
+			found = p;
+			break;
+		}
+	}
+	spin_unlock(&kmd_parks_lock);
+	if (!found)
+		return NULL;
+	mutex_lock(&found->lock);
+	if (found->started) {
+		mutex_unlock(&found->lock);
+		kmd_park_put(found);
+		return NULL;
+	}
+	kmd_park_serve(found, c, cred, rb);
+	mutex_unlock(&found->lock);
+	return found;
+}
+
+/* Takes a place for a new work under max_parks, and lists it. */
+static int kmd_park_list(struct kmd_capture *c, struct kmd_park *p)
+{
+	int err = 0;
+
+	spin_lock(&kmd_parks_lock);
+	if (kmd_parks_queued >= READ_ONCE(kmd_max_parks)) {
+		err = -EAGAIN;
+	} else {
+		kmd_parks_queued++;
+		p->listed = true;
+		hash_add(kmd_parks, &p->node, (unsigned long)p->task);
+	}
+	spin_unlock(&kmd_parks_lock);
+	if (err)
+		kmd_limit_hit(c,
+			      "kmdump: max_parks park works are queued on the machine (threads blocked since earlier dumps hold them until they return to user mode): retry later, or have root raise /sys/module/kmdump/parameters/max_parks");
+	return err;
+}
+
+/* A new work for @t, serving @c's freeze; it owns @cred and @rb on success. */
+static struct kmd_park *kmd_park_new(struct kmd_capture *c, struct task_struct *t,
+				     const struct cred *cred, const struct kmd_regbufs *rb)
+{
+	struct kmd_park *p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	int err;
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&p->lock);
+	p->task = t;
+	refcount_set(&p->ref, 2);	/* the work + th->park */
+	init_task_work(&p->cb, kmd_park_cb);
+	mutex_lock(&p->lock);
+	kmd_park_serve(p, c, cred, rb);
+	mutex_unlock(&p->lock);
+	if (!try_module_get(THIS_MODULE)) {
+		err = -ESRCH;
+		goto undo;
+	}
+	err = kmd_park_list(c, p);
+	if (err) {
+		module_put(THIS_MODULE);
+		goto undo;
+	}
+	err = task_work_add(t, &p->cb, TWA_RESUME);
+	if (!err)
+		return p;
+	/* -ESRCH: already past exit_task_work(). */
+	kmd_park_unlist(p);
+	module_put(THIS_MODULE);
+undo:
+	p->cred = NULL;		/* the caller still owns cred and rb */
+	memset(&p->rb, 0, sizeof(p->rb));
+	p->owner = NULL;
+	refcount_set(&p->ref, 1);
+	kmd_park_put(p);
+	return ERR_PTR(err);
+}
+
+/*
+ * Queue the park work on @t (whose entry is @th), or re-point the one an
+ * earlier freeze left queued. Returns 0 (th->status says how @t is held) or
+ * a limit's refusal.
+ */
+static int kmd_park_queue(struct kmd_capture *c, struct kmd_thread *th,
+			  struct task_struct *t)
+{
+	struct kmd_regbufs rb;
+	const struct cred *cred;
 	struct kmd_park *p;
 	int err;
 
 	if (t == c->target.requester) {
 		th->status = KMDUMP_THREAD_FREEZE_SELF;
-		return;
+		return 0;
 	}
 	if (kmd_is_worker(t)) {
 		th->status = KMDUMP_THREAD_FREEZE_SKIPPED_WORKER;
-		return;
+		return 0;
 	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (!p)
-		goto fail;
-	mutex_init(&p->outside_lock);
-	err = kmd_regbufs_alloc(c, t, &p->rb);
+	if (++c->parks > READ_ONCE(kmd_max_parks_per_target)) {
+		kmd_limit_hit(c,
+			      "kmdump: the target has more threads than max_parks_per_target: have root raise /sys/module/kmdump/parameters/max_parks_per_target");
+		return -EAGAIN;
+	}
+	err = kmd_regbufs_alloc(c, t, &rb);
 	if (err == -ESRCH) {
-		kfree(p);
 		th->status = KMDUMP_THREAD_FREEZE_GONE;
-		return;
+		return 0;
 	}
 	if (err)
-		goto fail_free;
-	refcount_set(&p->ref, 2);	/* the work + th->park */
-	refcount_inc(&c->fz->ref);
-	p->fz = c->fz;
-	init_task_work(&p->cb, kmd_park_cb);
-	if (!try_module_get(THIS_MODULE)) {
-		refcount_set(&p->ref, 1);
+		return err;
+	cred = get_task_cred(t);
+	p = kmd_park_reuse(c, t, cred, &rb);
+	if (!p)
+		p = kmd_park_new(c, t, cred, &rb);
+	if (!IS_ERR(p)) {
 		th->park = p;
-		th->status = KMDUMP_THREAD_FREEZE_GONE;
-		return;
+		return 0;
 	}
-	err = task_work_add(t, &p->cb, TWA_RESUME);
-	if (err) {
-		/* -ESRCH: already past exit_task_work(). */
-		module_put(THIS_MODULE);
-		refcount_set(&p->ref, 1);
+	put_cred(cred);
+	kmd_regbufs_free(c, &rb);
+	err = PTR_ERR(p);
+	if (err == -ESRCH) {
 		th->status = KMDUMP_THREAD_FREEZE_GONE;
+		return 0;
 	}
-	th->park = p;
-	return;
-
-fail_free:
-	kfree(p);
-fail:
-	/* Out of memory for this thread: report it as not held. */
-	th->status = KMDUMP_THREAD_FREEZE_NOT_PARKED;
+	if (err == -ENOMEM) {
+		/* Out of memory for this thread: report it as not held. */
+		th->status = KMDUMP_THREAD_FREEZE_NOT_PARKED;
+		return 0;
+	}
+	return err;
 }
 
 /* Collect the live threads of the group into a referenced array. */
@@ -359,8 +577,13 @@ static int kmd_add_new_threads(struct kmd_capture *c, struct xarray *seen,
 		th = &c->snap.threads[c->snap.nr_threads++];
 		memset(th, 0, sizeof(*th));
 		th->task = t;
+		th->cred = get_task_cred(t);
 		v[i] = NULL;	/* reference moves to th->task */
-		kmd_park_queue(c, th, t);
+		err = kmd_park_queue(c, th, t);
+		if (err) {
+			i++;
+			break;
+		}
 		added++;
 		continue;
 put:
@@ -442,6 +665,8 @@ static int kmd_wait_held(struct kmd_capture *c, u64 deadline)
 			return 0;
 		if (kmd_cancelled(c))
 			return -ECANCELED;
+		if (kmd_freeze_changed(fz))
+			return -EACCES;
 		now = ktime_get_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
@@ -497,6 +722,8 @@ int kmd_capture_freeze(struct kmd_capture *c, u64 timeout_ns)
 	if ((!err || err == -ETIMEDOUT) &&
 	    !kmd_group_uses_mm(leader, c->target.mm))
 		err = -ESRCH;	/* exec'd or exited during the freeze */
+	if (err != -EAGAIN && err != -EDQUOT && kmd_capture_target_changed(c))
+		err = -EACCES;	/* a thread exec'd or changed credentials */
 out:
 	WRITE_ONCE(fz->t_frozen_ns, ktime_get_ns());
 	xa_destroy(&seen);
@@ -508,13 +735,8 @@ out:
 
 void kmd_capture_thaw(struct kmd_capture *c)
 {
-	struct kmd_freeze *fz = c->fz;
-
-	if (!fz || atomic_xchg(&fz->thaw_started, 1))
-		return;
-	WRITE_ONCE(fz->t_thaw_ns, ktime_get_ns());
-	atomic_set_release(&fz->thawed, 1);
-	wake_up_all(&fz->thaw_wq);
+	if (c->fz)
+		kmd_freeze_release_all(c->fz);
 }
 
 u64 kmd_capture_freeze_ns(const struct kmd_capture *c)

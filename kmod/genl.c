@@ -9,9 +9,11 @@
  * data and a non-zero reserved byte are refused). netnsok = false: the
  * family exists in the initial network namespace only.
  *
- * Doits only resolve, check and hand over: session-open waits (bounded,
- * killable) for the session worker; kernel-dump replies at once and reports
- * through a status event. Bulk data is pulled with dumps.
+ * Doits only resolve, check and hand over: session-open and session-close
+ * queue their work and the session worker answers; kernel-dump replies at
+ * once and reports through a status event. Bulk data is pulled with dumps.
+ * Nothing that runs under genl's cb_lock (a doit, a dump's start and its
+ * first step) waits on the target or on a worker; see genl_mem.c for reads.
  */
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -21,7 +23,9 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/file.h>
+#include <linux/fs_struct.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 #include "kmdump.h"
 #include "kmdump-policy.h"
 #include "genl.h"
@@ -50,14 +54,15 @@ int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, KMDUMP_A_PAD);
 }
 
-struct kmd_session *kmd_nl_session(struct genl_info *info)
+/* Sessions are found by the socket that sent the request, never by port id. */
+struct kmd_session *kmd_nl_session(struct sk_buff *skb, struct genl_info *info)
 {
 	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_SESSION_ID)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "missing session-id");
 		return ERR_PTR(-EINVAL);
 	}
 	return kmd_session_find(nla_get_u32(info->attrs[KMDUMP_A_SESSION_ID]),
-				info->snd_portid, info->extack);
+				NETLINK_CB(skb).sk, info->extack);
 }
 
 /* The genl core validated the request against the op's policy already. */
@@ -75,7 +80,8 @@ struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb)
 		NL_SET_ERR_ATTR_MISS(cb->extack, NULL, KMDUMP_A_SESSION_ID);
 		return ERR_PTR(-EINVAL);
 	}
-	return kmd_session_find(nla_get_u32(id), NETLINK_CB(cb->skb).portid, cb->extack);
+	/* cb->skb is the request: its sender is the requesting socket. */
+	return kmd_session_find(nla_get_u32(id), NETLINK_CB(cb->skb).sk, cb->extack);
 }
 
 /*
@@ -188,12 +194,23 @@ too_big:
 	return -EMSGSIZE;
 }
 
+/*
+ * Answers go to the owner's port only while the owner lives: once it is
+ * released, its port id may already name another socket.
+ */
+static bool kmd_nl_owner_gone(const struct kmd_session *s)
+{
+	return sock_flag(s->owner, SOCK_DEAD);
+}
+
 int kmd_nl_session_open_answer(struct kmd_session *s, int err, const char *msg)
 {
 	const struct nlmsghdr *req = &s->open_req;
 	struct sk_buff *skb;
 	void *hdr;
 
+	if (kmd_nl_owner_gone(s))
+		return -ECONNREFUSED;
 	if (err)
 		return kmd_nl_ack(s->portid, req, err, msg);
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -281,6 +298,7 @@ static int kmd_nl_resolve_target(struct genl_info *info, struct kmd_open_req *re
 		req->target.ns = get_pid_ns(task_active_pid_ns(current));
 		req->target.user_ns = get_user_ns(current_user_ns());
 		req->target.requester = get_task_struct(current);
+		get_fs_root(current->fs, &req->target.root);
 		req->target_pid = task_tgid_nr(task);
 	}
 	mmput(mm);
@@ -291,7 +309,7 @@ out:
 
 static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kmd_open_req req = { .portid = info->snd_portid };
+	struct kmd_open_req req = { .sk = NETLINK_CB(skb).sk, .portid = info->snd_portid };
 	struct nlattr **tb = info->attrs;
 	int err;
 
@@ -328,37 +346,56 @@ static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
 	return err ? err : -EINTR;
 }
 
+/* The reply to session-close, sent by end_work once the target is thawed. */
+int kmd_nl_session_close_answer(struct kmd_session *s)
+{
+	const struct nlmsghdr *req = &s->close_req;
+	struct sk_buff *skb;
+	void *hdr;
+	int err;
+
+	if (kmd_nl_owner_gone(s))
+		return -ECONNREFUSED;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put(skb, s->portid, req->nlmsg_seq, &kmd_genl_family, 0,
+			  KMDUMP_CMD_SESSION_CLOSE);
+	if (!hdr || nla_put_u32(skb, KMDUMP_A_HRESULT, KMDUMP_S_OK) ||
+	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_PAUSE_NS, kmd_session_pause_ns(s))) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	err = genlmsg_unicast(&init_net, skb, s->portid);
+	if (!err && (req->nlmsg_flags & NLM_F_ACK))
+		err = kmd_nl_ack(s->portid, req, 0, NULL);
+	return err;
+}
+
+/*
+ * Thawing waits for the session's workers (an open in progress can take
+ * seconds), so the doit only starts it: end_work sends the reply and the
+ * ACK, and -EINTR tells netlink_rcv_skb() not to ACK now.
+ */
 static int kmd_nl_session_close(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kmd_session *s = kmd_nl_session(info);
-	struct sk_buff *msg;
-	void *hdr;
+	struct kmd_session *s = kmd_nl_session(skb, info);
 	int err;
 
 	if (IS_ERR(s))
 		return PTR_ERR(s);
-	err = kmd_session_close(s);
-	msg = kmd_nl_reply_new(info, NLMSG_GOODSIZE, &hdr);
-	if (!msg) {
-		kmd_session_put(s);
-		return -ENOMEM;
-	}
-	/* S_FALSE: the thaw is still under way (bounded wait expired). */
-	if (nla_put_u32(msg, KMDUMP_A_HRESULT, err ? KMDUMP_S_FALSE : KMDUMP_S_OK) ||
-	    nla_put_u32(msg, KMDUMP_A_SESSION_ID, s->id) ||
-	    kmd_nl_put_u64(msg, KMDUMP_A_PAUSE_NS, kmd_session_pause_ns(s))) {
-		nlmsg_free(msg);
-		kmd_session_put(s);
-		return -EMSGSIZE;
-	}
+	err = kmd_session_close(s, info->nlhdr);
 	kmd_session_put(s);
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
+	if (err)
+		NL_SET_ERR_MSG_MOD(info->extack, "the session is ending already");
+	return err ? err : -EINTR;
 }
 
 static int kmd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct kmd_session *s = kmd_nl_session(info);
+	struct kmd_session *s = kmd_nl_session(skb, info);
 	int err;
 
 	if (IS_ERR(s))
@@ -369,12 +406,14 @@ static int kmd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* A whole-system kernel dump: a session with no target, ended when done. */
-static int kmd_nl_kdump_system(struct genl_info *info, struct file *out, u32 *id)
+static int kmd_nl_kdump_system(struct sk_buff *skb, struct genl_info *info,
+			       struct file *out, u32 *id)
 {
 	struct kmd_session *s;
 	int err;
 
-	s = kmd_session_create(info->snd_portid, KMD_KIND_SYSTEM_KDUMP, 0, info->extack);
+	s = kmd_session_create(NETLINK_CB(skb).sk, info->snd_portid, KMD_KIND_SYSTEM_KDUMP, 0,
+			       info->extack);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
 	s->target.ns = get_pid_ns(task_active_pid_ns(current));
@@ -405,7 +444,7 @@ static int kmd_nl_kernel_dump(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 	if (info->attrs[KMDUMP_A_SESSION_ID]) {
-		s = kmd_nl_session(info);
+		s = kmd_nl_session(skb, info);
 		if (IS_ERR(s))
 			return PTR_ERR(s);
 	}
@@ -419,7 +458,7 @@ static int kmd_nl_kernel_dump(struct sk_buff *skb, struct genl_info *info)
 		err = kmd_session_kdump(s, out, info->extack);
 		kmd_session_put(s);
 	} else {
-		err = kmd_nl_kdump_system(info, out, &id);
+		err = kmd_nl_kdump_system(skb, info, out, &id);
 	}
 	if (err) {
 		fput(out);

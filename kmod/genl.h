@@ -36,7 +36,7 @@ struct kmd_dump_refusal {
 int kmd_nl_dump_start(struct netlink_callback *cb, int (*start)(struct netlink_callback *cb));
 int kmd_nl_dump_refused(struct netlink_callback *cb);
 void *kmd_nl_dump_cursor(struct netlink_callback *cb);
-struct kmd_session *kmd_nl_session(struct genl_info *info);
+struct kmd_session *kmd_nl_session(struct sk_buff *skb, struct genl_info *info);
 struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb);
 const struct nlattr *kmd_nl_dump_attr(const struct netlink_callback *cb, int type);
 void *kmd_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb);
@@ -48,6 +48,13 @@ int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value);
  * with @msg as its extended-ack message. Returns 0 once sent.
  */
 int kmd_nl_session_open_answer(struct kmd_session *s, int err, const char *msg);
+
+/*
+ * Answers the session-close request of @s (its close_req) once end_work has
+ * thawed the target: the reply (S_OK, the total pause), then an ACK if one
+ * was asked for. Returns 0 once sent.
+ */
+int kmd_nl_session_close_answer(struct kmd_session *s);
 
 /* Handlers. */
 int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info);

@@ -11,6 +11,17 @@
  * address, length, bytes read, the exact unreadable extents and an HRESULT.
  * Engine calls are serialised per session by the session's io_lock and stop
  * with -ECANCELED as soon as the session ends.
+ *
+ * The first step of a dump runs inside the request's sendmsg, under genl's
+ * cb_lock, which every generic netlink family shares (a module loading a
+ * family waits for it, and every other request waits behind that). A read
+ * can wait on the target (its mmap_lock, a page fault on a file), so the
+ * first step only sends the "read accepted" message (hresult and session-id,
+ * no range-index; clients skip it). NLMSG_NOOP would do, but libnl counts a
+ * NOOP as the end of a request's sequence. The reads start at the second step,
+ * which netlink runs from the requester's own recvmsg, holding only that
+ * socket's dump mutex. There a wait is the requester's alone, bounded by the
+ * engine (mmap_lock polling) and killable.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -47,6 +58,7 @@ struct kmd_mem_dump {
 	u64 p_addr, p_len, p_done;
 	u32 nfail;
 	struct kmd_extent fail[KMD_PIECE_EXTENTS];
+	bool first_sent;		/* the "read accepted" message of the first step */
 };
 
 struct kmd_mem_cursor {
@@ -332,7 +344,11 @@ static int kmd_mem_read_failed(struct netlink_callback *cb, int err)
 		break;
 	case -EDQUOT:
 		NL_SET_ERR_MSG_MOD(cb->extack,
-				   "the session's kernel memory limit (256 MiB) was reached");
+				   "the session's kernel memory limit (session_mem_max_mb or user_mem_max_mb) was reached");
+		break;
+	case -EACCES:
+		NL_SET_ERR_MSG_MOD(cb->extack,
+				   "the target called exec or changed its credentials during the session: kmdump released it");
 		break;
 	case -EMSGSIZE:
 		NL_SET_ERR_MSG_MOD(cb->extack,
@@ -346,6 +362,20 @@ static int kmd_mem_read_failed(struct netlink_callback *cb, int err)
 	return err;
 }
 
+/* The first step, under cb_lock: "read accepted", and no read yet. */
+static int kmd_mem_first_step(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct kmd_mem_dump *st)
+{
+	void *hdr = kmd_nl_dump_put(skb, cb);
+
+	if (!hdr || nla_put_u32(skb, KMDUMP_A_HRESULT, KMDUMP_S_OK) ||
+	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, st->s->id))
+		return kmd_mem_read_failed(cb, -EMSGSIZE);
+	genlmsg_end(skb, hdr);
+	st->first_sent = true;
+	return skb->len;
+}
+
 int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kmd_mem_dump *st = kmd_mem_state(cb);
@@ -355,6 +385,8 @@ int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	err = kmd_nl_dump_refused(cb);
 	if (err)
 		return err;
+	if (!st->first_sent)
+		return kmd_mem_first_step(skb, cb, st);
 	for (;;) {
 		if (st->pending) {
 			if (kmd_mem_put_piece(skb, cb, st))

@@ -110,7 +110,7 @@ int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info)
 {
 	size_t size = KMDUMP_CMDLINE_MAX + KMDUMP_ENVIRON_MAX + KMDUMP_AUXV_MAX +
 		      KMDUMP_STATUS_TEXT_MAX + KMDUMP_PATH_MAX + 1024;
-	struct kmd_session *s = kmd_nl_session(info);
+	struct kmd_session *s = kmd_nl_session(skb, info);
 	struct sk_buff *msg;
 	void *hdr;
 	int err = -ENOMEM;
@@ -218,18 +218,13 @@ static int kmd_put_module(struct sk_buff *skb, struct kmd_session *s, const stru
 {
 	const struct kmd_snapshot *snap = &s->cap->snap;
 	const struct kmd_vma *v = m->first_vma < snap->nr_vmas ? &snap->vmas[m->first_vma] : NULL;
-	u32 hr = m->build_id_len ? KMDUMP_S_OK : KMDUMP_S_FALSE;
 
-	if (nla_put_u32(skb, KMDUMP_A_HRESULT, hr) ||
+	if (nla_put_u32(skb, KMDUMP_A_HRESULT, KMDUMP_S_OK) ||
 	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
 	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_BASE, m->base) ||
 	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_SIZE, m->size) ||
 	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_OFFSET, m->file_offset) ||
 	    kmd_put_str(skb, KMDUMP_A_PATH, m->path, m->path_len, KMDUMP_PATH_MAX))
-		return -EMSGSIZE;
-	if (m->build_id_len &&
-	    nla_put(skb, KMDUMP_A_BUILD_ID, min_t(u32, m->build_id_len, KMDUMP_BUILD_ID_MAX),
-		    m->build_id))
 		return -EMSGSIZE;
 	if (v && (nla_put_u32(skb, KMDUMP_A_DEV_MAJOR, v->dev_major) ||
 		  nla_put_u32(skb, KMDUMP_A_DEV_MINOR, v->dev_minor) ||

@@ -163,6 +163,8 @@ static int kmd_read_burst(struct kmd_reader *r, u64 addr, u32 len)
 
 	if (kmd_cancelled(r->c))
 		return -ECANCELED;
+	if (kmd_freeze_changed(r->c->fz))
+		return -EACCES;	/* exec'd or new credentials: released */
 	if (!kmd_group_uses_mm(r->leader, r->mm))
 		return -ESRCH;
 	err = kmd_mmap_lock_bounded(r->mm, r->c);

@@ -16,13 +16,12 @@
  *  - the vDSO is a module too (userspace names it "linux-gate.so").
  *
  * kmd_modules_merge() is a pure function over the VMA array; KUnit drives it
- * with synthetic maps. kmd_modules_capture() adds the build ids, read from
- * the mapped file (or, for the vDSO, from target memory).
+ * with synthetic maps. Build ids are not found here: the library reads them
+ * from the target's memory at each module's base, so the module never opens
+ * or parses a file a hostile target may have mapped (a FUSE file whose
+ * server never answers would hang the session worker).
  */
 #include <linux/mm.h>
-#include <linux/fs.h>
-#include <linux/file.h>
-#include <linux/sched/mm.h>
 #include "engine.h"
 
 #define KMD_MAX_MODULES		4096
@@ -100,86 +99,15 @@ int kmd_modules_merge(const struct kmd_vma *v, u32 n, struct kmd_module *out,
 		m->nr_vmas = j - i;
 		m->path = first->path;
 		m->path_len = first->path_len;
-		m->build_id_err = -ENOENT;
 		i = j;
 	}
 	return nr;
 }
 
-/* Read callbacks for kmd_buildid_parse(). */
-static int kmd_file_rd(void *ctx, u64 off, void *buf, u32 len)
-{
-	loff_t pos = off;
-	ssize_t r = kernel_read(ctx, buf, len, &pos);
-
-	if (r < 0)
-		return r;
-	return r == len ? 0 : -EINVAL;	/* file shorter than its headers say */
-}
-
-struct kmd_mem_rd_ctx {
-	struct kmd_capture *c;
-	u64 base;
-};
-
-static int kmd_mem_rd(void *ctx, u64 off, void *buf, u32 len)
-{
-	struct kmd_mem_rd_ctx *m = ctx;
-	long r = kmd_mem_read_buf(m->c, m->base + off, buf, len, NULL, NULL);
-
-	if (r < 0)
-		return r;
-	return r == len ? 0 : -EFAULT;
-}
-
-/* The file behind the module's first mapping, if it is still that file. */
-static struct file *kmd_module_file(struct kmd_capture *c, struct mm_struct *mm,
-				    const struct kmd_module *m)
-{
-	struct vm_area_struct *vma;
-	struct file *f = NULL;
-
-	if (kmd_mmap_lock_bounded(mm, c))
-		return NULL;
-	vma = vma_lookup(mm, m->base);
-	if (vma && vma->vm_file && vma->vm_start == m->base &&
-	    file_inode(vma->vm_file)->i_ino == c->snap.vmas[m->first_vma].inode)
-		f = get_file(vma->vm_file);
-	mmap_read_unlock(mm);
-	return f;
-}
-
-static void kmd_module_build_id(struct kmd_capture *c, struct mm_struct *mm,
-				struct kmd_module *m)
-{
-	const struct kmd_vma *v = &c->snap.vmas[m->first_vma];
-	struct kmd_mem_rd_ctx mc = { .c = c, .base = m->base };
-	struct file *f;
-
-	if (v->flags & KMDUMP_VMA_FLAGS_VDSO) {
-		m->build_id_err = kmd_buildid_parse(kmd_mem_rd, &mc, m->size,
-						    m->build_id, &m->build_id_len);
-		return;
-	}
-	if (m->file_offset) {
-		m->build_id_err = -ENOENT;	/* mapping does not start at the header */
-		return;
-	}
-	f = kmd_module_file(c, mm, m);
-	if (!f) {
-		m->build_id_err = -ESRCH;
-		return;
-	}
-	m->build_id_err = kmd_buildid_parse(kmd_file_rd, f,
-					    i_size_read(file_inode(f)),
-					    m->build_id, &m->build_id_len);
-	fput(f);
-}
-
-int kmd_modules_capture(struct kmd_capture *c, struct mm_struct *mm)
+int kmd_modules_capture(struct kmd_capture *c)
 {
 	struct kmd_snapshot *s = &c->snap;
-	u32 max = min_t(u32, s->nr_vmas, KMD_MAX_MODULES), i;
+	u32 max = min_t(u32, s->nr_vmas, KMD_MAX_MODULES);
 	int n;
 
 	if (!max)
@@ -192,10 +120,5 @@ int kmd_modules_capture(struct kmd_capture *c, struct mm_struct *mm)
 	if (n < 0)
 		return n;
 	s->nr_modules = n;
-	for (i = 0; i < s->nr_modules; i++) {
-		if (kmd_cancelled(c))
-			return -ECANCELED;
-		kmd_module_build_id(c, mm, &s->modules[i]);
-	}
 	return 0;
 }

@@ -93,18 +93,19 @@ static int kmd_exe_path(struct kmd_capture *c, struct mm_struct *mm)
 {
 	struct kmd_procinfo *p = &c->snap.proc;
 	struct file *exe = kmd_get_mm_exe_file(mm);
-	char *buf, *path;
+	const char *path;
+	char *buf;
 	int err = 0;
 
 	if (!exe)
 		return 0;
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	buf = kmalloc(2 * PATH_MAX, GFP_KERNEL_ACCOUNT);
 	if (!buf) {
 		fput(exe);
 		return -ENOMEM;
 	}
-	path = d_path(&exe->f_path, buf, PATH_MAX);
-	if (!IS_ERR(path)) {
+	path = kmd_path_in_root(&exe->f_path, &c->target.root, buf, buf + PATH_MAX);
+	if (path) {
 		p->exe_path_len = strlen(path);
 		p->exe_path = kmd_alloc(c, p->exe_path_len + 1);
 		if (p->exe_path)

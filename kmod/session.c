@@ -2,11 +2,19 @@
 /*
  * kmdump sessions.
  *
- * A session is one dump of one target, owned by the netlink port that opened
- * it: only requests from that port find it. It ends on session-close, when
- * the port's socket closes (NETLINK_URELEASE), when its watchdog sees no
- * request for watchdog-ms (or the target has been paused for pause-max-ms),
- * or when its open fails. Ending always thaws the target.
+ * A session is one dump of one target, owned by the netlink socket that
+ * opened it: only requests from that very socket find it (a new socket that
+ * binds the same port id after the owner's closed finds nothing). It ends on
+ * session-close, when the owner's socket closes (NETLINK_URELEASE), when its
+ * watchdog sees no request for watchdog-ms (or the target has been paused for
+ * pause-max-ms), when the target execs or changes credentials, or when its
+ * open fails. Ending always thaws the target.
+ *
+ * Limits (limits.c): 4 sessions per socket, max_sessions_per_user per user
+ * and max_sessions in all; the capture's kernel memory counts against
+ * session_mem_max_mb and the user's user_mem_max_mb, and is allocated in the
+ * opener's memory cgroup (the workers switch to it), so a container pays for
+ * its own dumps.
  *
  * Life cycle (kmd_session_next() is the whole state machine):
  *   OPENING --opened--> READY --end--> ENDING --thawed--> ENDED
@@ -14,8 +22,9 @@
  * All long work runs on kmd_wq (unbound): open_work freezes, snapshots and
  * answers the session-open request (the doit returns without replying),
  * end_work thaws and unlists, kdump_work writes kernel dumps, free_work frees.
- * A doit only resolves and checks, and session-close waits (bounded) for the
- * thaw.
+ * A doit only resolves, checks and queues: none waits on the target or on
+ * a worker, so no netlink lock (genl's cb_lock) is ever held across such a
+ * wait. session-close is answered by end_work once the target is thawed.
  *
  * References: the session list holds one (dropped by end_work), every user
  * (doit, dump callback, queued work) holds one. The last put queues
@@ -26,8 +35,10 @@
  *
  * Lock order (outermost first; nothing else is ever nested):
  *   1. kmd_sessions_lock (mutex): the list, the id map, the counts.
- *   2. session->lock (spinlock): state, end_reason, kdump_busy, and the
- *      watchdog re-arm, so nothing re-arms a session once it is ENDING.
+ *   2. session->lock (spinlock): state, end_reason, kdump_busy,
+ *      close_pending, and the watchdog re-arm, so nothing re-arms a session
+ *      once it is ENDING.
+ *   kmd_users_lock (limits.c) is a leaf under kmd_sessions_lock.
  *   session->io_lock (mutex) serialises engine calls on the capture (open,
  *   reads, kernel dump, thaw). It is taken with no other lock held, and
  *   nothing above is taken while holding it except session->lock.
@@ -43,13 +54,18 @@
 #include <linux/sched/mm.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/cred.h>
+#include <linux/path.h>
+#include <linux/memcontrol.h>
 #include <net/net_namespace.h>
 #include <net/netlink.h>
+#include <net/sock.h>
 #include "kmdump.h"
 #include "session.h"
 #include "events.h"
 #include "genl.h"
 #include "hresult.h"
+#include "limits.h"
 
 #define KMD_FREEZE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)
 #define KMD_CLOSE_WAIT		(30 * HZ)
@@ -83,11 +99,10 @@ int kmd_session_next(enum kmd_session_state cur, enum kmd_session_event ev,
 	return -EINVAL;
 }
 
-int kmd_session_limits_check(unsigned int on_port, unsigned int total)
+/* The fixed per-socket limit; the per-user and total ones are in limits.c. */
+int kmd_session_limits_check(unsigned int on_socket)
 {
-	if (on_port >= KMDUMP_MAX_SESSIONS_PER_PORT || total >= KMDUMP_MAX_SESSIONS)
-		return -EUSERS;
-	return 0;
+	return on_socket >= KMDUMP_MAX_SESSIONS_PER_PORT ? -EUSERS : 0;
 }
 
 /* Moves the state along @ev; false if the session is not in a state for it. */
@@ -126,6 +141,8 @@ void kmd_target_release(struct kmd_target *t)
 		put_user_ns(t->user_ns);
 	if (t->requester)
 		put_task_struct(t->requester);
+	if (t->root.mnt)
+		path_put(&t->root);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -138,6 +155,9 @@ static void kmd_session_free_work(struct work_struct *w)
 	if (s->kdump_out)
 		fput(s->kdump_out);
 	kmd_target_release(&s->target);
+	kmd_user_put(s->user);
+	mem_cgroup_put(s->memcg);
+	sock_put(s->owner);
 	kfree(s);
 	module_put(THIS_MODULE);
 }
@@ -217,6 +237,9 @@ static void kmd_session_publish_end(struct kmd_session *s)
 	case KMD_END_WATCHDOG:
 		kmd_event_session(s, KMDUMP_EVENT_TYPE_WATCHDOG_EXPIRED, KMDUMP_E_TIMEOUT);
 		break;
+	case KMD_END_TARGET_CHANGED:
+		kmd_event_session(s, KMDUMP_EVENT_TYPE_CANCELLED, KMDUMP_E_ACCESSDENIED);
+		break;
 	default:
 		break;
 	}
@@ -242,22 +265,29 @@ static void kmd_session_end_work(struct work_struct *w)
 	list_del_init(&s->node);
 	idr_remove(&kmd_session_ids, s->id);
 	kmd_sessions_total--;
+	kmd_user_session_drop(s->user);
 	mutex_unlock(&kmd_sessions_lock);
 
 	kmd_session_publish_end(s);
 	kmd_session_step(s, KMD_EV_THAWED);
 	complete_all(&s->ended);
+	if (s->close_pending)	/* stable: set before end, read after */
+		kmd_nl_session_close_answer(s);
 	kmd_session_put(s);	/* the list's reference */
 	kmd_session_put(s);	/* end_work's own */
 }
 
 /* What a failed open tells the requester, by errno (extended-ack text). */
-static const char *kmd_open_failure(int err)
+static const char *kmd_open_failure(struct kmd_session *s, int err)
 {
+	if ((err == -EDQUOT || err == -EAGAIN) && s->cap && s->cap->limit_msg)
+		return s->cap->limit_msg;
 	switch (err) {
-	case -EDQUOT:
+	case -EACCES:
 		return KBUILD_MODNAME
-		       ": the snapshot exceeds the per-session kernel memory limit (256 MiB)";
+		       ": the target called exec or changed its credentials while being frozen";
+	case -EDQUOT:
+		return KBUILD_MODNAME ": a kernel memory limit of kmdump was reached";
 	case -E2BIG:
 		return KBUILD_MODNAME
 		       ": the target exceeds a fixed bound of the capture (threads, VMAs, frames)";
@@ -289,7 +319,7 @@ static void kmd_session_open_finish(struct kmd_session *s)
 		if (!s->open_err)
 			s->open_err = err;
 		kmd_session_end(s, KMD_END_FAILED);
-		kmd_nl_session_open_answer(s, err, kmd_open_failure(err));
+		kmd_nl_session_open_answer(s, err, kmd_open_failure(s, err));
 		return;
 	}
 	kmd_session_touch(s);
@@ -304,22 +334,26 @@ static void kmd_session_open_work(struct work_struct *w)
 {
 	struct kmd_session *s = container_of(w, struct kmd_session, open_work);
 	u64 hold = ((u64)KMDUMP_PAUSE_MAX_MS + 10000) * NSEC_PER_MSEC;
+	struct mem_cgroup *old_memcg;
 	struct kmd_capture *cap;
 	u32 opts = 0;
 	bool cancelled;
 	int err;
 
+	old_memcg = set_active_memcg(s->memcg);
 	if (s->capture_flags & KMDUMP_CAPTURE_FLAGS_ENVIRON)
 		opts |= KMD_CAP_ENVIRON;
 	if (s->capture_flags & KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS)
 		opts |= KMD_CAP_KSTACKS;
 
 	mutex_lock(&s->io_lock);
-	cap = kmd_capture_new(&s->target, opts, KMDUMP_SESSION_MEM_MAX, hold);
+	cap = kmd_capture_new(&s->target, opts, kmd_mb(READ_ONCE(kmd_session_mem_max_mb)),
+			      hold);
 	if (!cap) {
 		err = -ENOMEM;
 		goto out;
 	}
+	cap->user = s->user;
 	spin_lock(&s->lock);
 	s->cap = cap;
 	cancelled = s->state != KMD_SESSION_OPENING;
@@ -338,20 +372,21 @@ static void kmd_session_open_work(struct work_struct *w)
 out:
 	s->open_err = err;
 	mutex_unlock(&s->io_lock);
+	set_active_memcg(old_memcg);
 	kmd_session_open_finish(s);
 	kmd_session_put(s);
 }
 
 static void kmd_session_kdump_work(struct work_struct *w);
 
-static unsigned int kmd_sessions_on_port(u32 portid)
+static unsigned int kmd_sessions_on_sock(const struct sock *sk)
 {
 	struct kmd_session *s;
 	unsigned int n = 0;
 
 	lockdep_assert_held(&kmd_sessions_lock);
 	list_for_each_entry(s, &kmd_sessions, node)
-		n += s->portid == portid;
+		n += s->owner == sk;
 	return n;
 }
 
@@ -366,13 +401,25 @@ static bool kmd_target_taken(struct pid *pid)
 	return false;
 }
 
-static struct kmd_session *kmd_session_alloc(u32 portid, enum kmd_session_kind kind,
-					     u32 watchdog_ms)
+/*
+ * A new session owned by @sk, charged to the caller: its account (uid in the
+ * initial user namespace) and its memory cgroup. Requester context.
+ */
+static struct kmd_session *kmd_session_alloc(struct sock *sk, u32 portid,
+					     enum kmd_session_kind kind, u32 watchdog_ms)
 {
 	struct kmd_session *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 
 	if (!s)
 		return NULL;
+	s->user = kmd_user_get(current_uid());
+	if (!s->user) {
+		kfree(s);
+		return NULL;
+	}
+	s->memcg = get_mem_cgroup_from_mm(current->mm);
+	sock_hold(sk);
+	s->owner = sk;
 	s->portid = portid;
 	s->kind = kind;
 	refcount_set(&s->ref, 2);	/* the list's and the caller's */
@@ -397,39 +444,43 @@ static struct kmd_session *kmd_session_alloc(u32 portid, enum kmd_session_kind k
  * Creates and lists a session for @portid, enforcing the limits. The
  * target's references are not set here; kmd_session_open() moves them in.
  */
-static struct kmd_session *kmd_session_create_for(u32 portid, enum kmd_session_kind kind,
+static struct kmd_session *kmd_session_create_for(struct sock *sk, u32 portid,
+						  enum kmd_session_kind kind,
 						  u32 watchdog_ms, struct pid *target,
 						  struct netlink_ext_ack *extack)
 {
 	struct kmd_session *s;
 	int id, err;
 
-	s = kmd_session_alloc(portid, kind, watchdog_ms);
+	s = kmd_session_alloc(sk, portid, kind, watchdog_ms);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	mutex_lock(&kmd_sessions_lock);
-	err = kmd_session_limits_check(kmd_sessions_on_port(portid), kmd_sessions_total);
+	err = kmd_session_limits_check(kmd_sessions_on_sock(sk));
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "session limit reached (4 per socket, 32 in all): close a session first");
+				   "this socket holds 4 sessions already (the most one socket may hold): close one first");
 		goto fail;
 	}
+	err = kmd_user_session_take(s->user, kmd_sessions_total, extack);
+	if (err)
+		goto fail;
 	if (kmd_target_taken(target)) {
 		err = -EBUSY;
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the target is already frozen by another kmdump session");
-		goto fail;
+		goto fail_user;
 	}
 	if (!try_module_get(THIS_MODULE)) {
 		err = -ENODEV;
 		NL_SET_ERR_MSG_MOD(extack, "the kmdump module is being unloaded");
-		goto fail;
+		goto fail_user;
 	}
-	id = idr_alloc_cyclic(&kmd_session_ids, s, 1, INT_MAX, GFP_KERNEL);
+	id = idr_alloc_cyclic(&kmd_session_ids, s, 1, INT_MAX, GFP_KERNEL_ACCOUNT);
 	if (id < 0) {
 		module_put(THIS_MODULE);
 		err = id;
-		goto fail;
+		goto fail_user;
 	}
 	s->id = id;
 	s->target.pid = get_pid(target);
@@ -437,16 +488,22 @@ static struct kmd_session *kmd_session_create_for(u32 portid, enum kmd_session_k
 	kmd_sessions_total++;
 	mutex_unlock(&kmd_sessions_lock);
 	return s;
+fail_user:
+	kmd_user_session_drop(s->user);
 fail:
 	mutex_unlock(&kmd_sessions_lock);
+	kmd_user_put(s->user);
+	mem_cgroup_put(s->memcg);
+	sock_put(s->owner);
 	kfree(s);
 	return ERR_PTR(err);
 }
 
-struct kmd_session *kmd_session_create(u32 portid, enum kmd_session_kind kind,
-				       u32 watchdog_ms, struct netlink_ext_ack *extack)
+struct kmd_session *kmd_session_create(struct sock *sk, u32 portid,
+				       enum kmd_session_kind kind, u32 watchdog_ms,
+				       struct netlink_ext_ack *extack)
 {
-	return kmd_session_create_for(portid, kind, watchdog_ms, NULL, extack);
+	return kmd_session_create_for(sk, portid, kind, watchdog_ms, NULL, extack);
 }
 
 /*
@@ -459,7 +516,7 @@ int kmd_session_open(struct kmd_open_req *req, struct netlink_ext_ack *extack)
 {
 	struct kmd_session *s;
 
-	s = kmd_session_create_for(req->portid, KMD_KIND_TARGET, req->watchdog_ms,
+	s = kmd_session_create_for(req->sk, req->portid, KMD_KIND_TARGET, req->watchdog_ms,
 				   req->target.pid, extack);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
@@ -475,18 +532,36 @@ int kmd_session_open(struct kmd_open_req *req, struct netlink_ext_ack *extack)
 	return 0;
 }
 
-/* The READY session @id owned by @portid, with a reference; else an error. */
-struct kmd_session *kmd_session_find(u32 id, u32 portid, struct netlink_ext_ack *extack)
+/*
+ * A READY session whose target exec'd or changed credentials ends here, at
+ * the first request that notices (the freeze already let the target go).
+ */
+static bool kmd_session_target_changed(struct kmd_session *s)
+{
+	if (s->kind != KMD_KIND_TARGET || !s->cap ||
+	    !kmd_capture_target_changed(s->cap))
+		return false;
+	kmd_session_end(s, KMD_END_TARGET_CHANGED);
+	return true;
+}
+
+/* The READY session @id owned by socket @sk, with a reference; else an error. */
+struct kmd_session *kmd_session_find(u32 id, const struct sock *sk,
+				     struct netlink_ext_ack *extack)
 {
 	struct kmd_session *s;
 	int err = 0;
 
 	mutex_lock(&kmd_sessions_lock);
 	s = idr_find(&kmd_session_ids, id);
-	if (!s || s->portid != portid) {
+	if (!s || s->owner != sk) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "no such session on this socket (sessions belong to the socket that opened them)");
 		err = -ENOENT;
+	} else if (kmd_session_is(s, KMD_SESSION_READY) && kmd_session_target_changed(s)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the target called exec or changed its credentials during the session: kmdump released it and ended the session; open a new one if you may still dump it");
+		err = -EACCES;
 	} else if (!kmd_session_is(s, KMD_SESSION_READY)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the session is ending (closed, watchdog expired, or cancelled)");
@@ -501,8 +576,30 @@ struct kmd_session *kmd_session_find(u32 id, u32 portid, struct netlink_ext_ack 
 	return s;
 }
 
-/* Ends @s and waits (bounded) for the thaw; s->pause_ns is then the total. */
-int kmd_session_close(struct kmd_session *s)
+/*
+ * Ends @s; end_work answers @req (the session-close request) once the
+ * target is thawed, so the doit never waits. -ECANCELED if it was ending
+ * already.
+ */
+int kmd_session_close(struct kmd_session *s, const struct nlmsghdr *req)
+{
+	int err = 0;
+
+	spin_lock(&s->lock);
+	if (s->state != KMD_SESSION_READY || s->close_pending) {
+		err = -ECANCELED;
+	} else {
+		s->close_req = *req;
+		s->close_pending = true;
+	}
+	spin_unlock(&s->lock);
+	if (!err)
+		kmd_session_end(s, KMD_END_CLOSE);
+	return err;
+}
+
+/* Waits (bounded) for @s to be thawed and unlisted; for in-kernel callers. */
+int kmd_session_close_wait(struct kmd_session *s)
 {
 	kmd_session_end(s, KMD_END_CLOSE);
 	if (!wait_for_completion_timeout(&s->ended, KMD_CLOSE_WAIT))
@@ -517,6 +614,11 @@ u64 kmd_session_pause_ns(struct kmd_session *s)
 	return kmd_capture_pause_ns(s->cap);
 }
 
+/*
+ * Ends the sessions of the socket on @portid that was just released. A
+ * socket that bound the same port id since then owns none of them: only the
+ * released (dead) owner's sessions end.
+ */
 unsigned int kmd_sessions_release_port(u32 portid)
 {
 	struct kmd_session *s;
@@ -524,7 +626,7 @@ unsigned int kmd_sessions_release_port(u32 portid)
 
 	mutex_lock(&kmd_sessions_lock);
 	list_for_each_entry(s, &kmd_sessions, node) {
-		if (s->portid == portid) {
+		if (s->portid == portid && sock_flag(s->owner, SOCK_DEAD)) {
 			kmd_session_end(s, KMD_END_RELEASE);
 			n++;
 		}
@@ -533,12 +635,12 @@ unsigned int kmd_sessions_release_port(u32 portid)
 	return n;
 }
 
-unsigned int kmd_sessions_count(u32 portid)
+unsigned int kmd_sessions_count(const struct sock *sk)
 {
 	unsigned int n;
 
 	mutex_lock(&kmd_sessions_lock);
-	n = kmd_sessions_on_port(portid);
+	n = kmd_sessions_on_sock(sk);
 	mutex_unlock(&kmd_sessions_lock);
 	return n;
 }
@@ -565,12 +667,15 @@ static void kmd_session_kdump_work(struct work_struct *w)
 {
 	struct kmd_session *s = container_of(w, struct kmd_session, kdump_work);
 	struct file *out = s->kdump_out;
+	struct mem_cgroup *old_memcg;
 	loff_t bytes = 0;
 	int err;
 
+	old_memcg = set_active_memcg(s->memcg);
 	mutex_lock(&s->io_lock);
 	err = kmd_kdump_write(s->cap, s->target.ns, out, &s->kdump_cancel);
 	mutex_unlock(&s->io_lock);
+	set_active_memcg(old_memcg);
 	if (!err)
 		bytes = i_size_read(file_inode(out));
 	spin_lock(&s->lock);

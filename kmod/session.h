@@ -19,6 +19,9 @@
 
 struct netlink_ext_ack;
 struct file;
+struct sock;
+struct mem_cgroup;
+struct kmd_user;
 
 /*
  * Session states. The only transitions are those kmd_session_next() allows:
@@ -45,6 +48,7 @@ enum kmd_end_reason {
 	KMD_END_FAILED,		/* the open failed or was interrupted */
 	KMD_END_UNLOAD,		/* module exit (cannot happen while one is open) */
 	KMD_END_DONE,		/* a kernel-dump job finished */
+	KMD_END_TARGET_CHANGED,	/* the target exec'd or changed credentials */
 };
 
 enum kmd_session_kind {
@@ -54,7 +58,15 @@ enum kmd_session_kind {
 
 struct kmd_session {
 	u32 id;
-	u32 portid;			/* owner; the family is init_net only */
+	/*
+	 * The owner: the socket that opened the session (referenced). Only
+	 * requests from that very socket find it; its port id is only where
+	 * replies go. The family is init_net only.
+	 */
+	struct sock *owner;
+	u32 portid;
+	struct kmd_user *user;		/* the opener's account (limits.h) */
+	struct mem_cgroup *memcg;	/* the opener's; the workers allocate in it */
 	enum kmd_session_kind kind;
 	refcount_t ref;
 	struct list_head node;		/* kmd_sessions, under kmd_sessions_lock */
@@ -77,6 +89,8 @@ struct kmd_session {
 	struct work_struct end_work;
 	struct work_struct free_work;
 	struct nlmsghdr open_req;	/* the session-open request, answered by open_work */
+	struct nlmsghdr close_req;	/* session-close, answered by end_work */
+	bool close_pending;		/* under lock */
 	struct completion ended;	/* end_work finished */
 	int open_err;
 	u64 freeze_ns;
@@ -92,6 +106,7 @@ struct kmd_session {
 /* What a session-open asks for, resolved in the requester's context. */
 struct kmd_open_req {
 	struct nlmsghdr nlh;		/* the request's header: seq and flags */
+	struct sock *sk;		/* the requesting socket */
 	u32 portid;
 	u32 capture_flags;
 	u32 watchdog_ms;
@@ -104,21 +119,22 @@ void kmd_sessions_exit(void);
 
 int kmd_session_next(enum kmd_session_state cur, enum kmd_session_event ev,
 		     enum kmd_session_state *next);
-int kmd_session_limits_check(unsigned int on_port, unsigned int total);
+int kmd_session_limits_check(unsigned int on_socket);
 
-struct kmd_session *kmd_session_create(u32 portid, enum kmd_session_kind kind,
-				       u32 watchdog_ms,
+struct kmd_session *kmd_session_create(struct sock *sk, u32 portid,
+				       enum kmd_session_kind kind, u32 watchdog_ms,
 				       struct netlink_ext_ack *extack);
 int kmd_session_open(struct kmd_open_req *req, struct netlink_ext_ack *extack);
 void kmd_target_release(struct kmd_target *t);
-struct kmd_session *kmd_session_find(u32 id, u32 portid,
+struct kmd_session *kmd_session_find(u32 id, const struct sock *sk,
 				     struct netlink_ext_ack *extack);
 void kmd_session_put(struct kmd_session *s);
 void kmd_session_end(struct kmd_session *s, enum kmd_end_reason why);
-int kmd_session_close(struct kmd_session *s);
+int kmd_session_close(struct kmd_session *s, const struct nlmsghdr *req);
+int kmd_session_close_wait(struct kmd_session *s);
 void kmd_session_touch(struct kmd_session *s);
 unsigned int kmd_sessions_release_port(u32 portid);
-unsigned int kmd_sessions_count(u32 portid);
+unsigned int kmd_sessions_count(const struct sock *sk);
 u64 kmd_session_pause_ns(struct kmd_session *s);
 
 int kmd_session_io_lock(struct kmd_session *s);

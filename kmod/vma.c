@@ -2,8 +2,9 @@
 /*
  * The memory map: every VMA of the authorised mm, described the way
  * /proc/<pid>/maps shows it (fs/proc/task_mmu.c show_map_vma: device, inode
- * and offset only for file mappings; d_path names with " (deleted)" for
- * unlinked files; [heap], [stack] and special mapping names such as [vdso]),
+ * and offset only for file mappings; names with " (deleted)" for unlinked
+ * files, relative to the requester's root (rootpath.c); [heap], [stack] and
+ * special mapping names such as [vdso]),
  * plus the reason, if any, its bytes are not read (memread.c).
  *
  * The walk holds mmap_read_lock (taken with a bounded trylock loop) and
@@ -117,9 +118,9 @@ static const char *kmd_vma_special_name(struct vm_area_struct *vma,
 /* Describe one VMA; its name goes into the arena (offset kept in ->path_len
  * until kmd_vmas_finish turns it into a pointer).
  */
-static int kmd_vma_describe(struct vm_area_struct *vma, struct mm_struct *mm,
-			    struct kmd_vma *v, struct kmd_arena *a, char *pbuf,
-			    u32 *name_off)
+static int kmd_vma_describe(struct kmd_capture *c, struct vm_area_struct *vma,
+			    struct mm_struct *mm, struct kmd_vma *v, struct kmd_arena *a,
+			    char *pbuf, u32 *name_off)
 {
 	struct file *file = vma->vm_file;
 	const char *name = NULL;
@@ -141,9 +142,8 @@ static int kmd_vma_describe(struct vm_area_struct *vma, struct mm_struct *mm,
 		v->pgoff = (u64)vma->vm_pgoff << PAGE_SHIFT;
 		if (d_unlinked(file->f_path.dentry))
 			v->flags |= KMDUMP_VMA_FLAGS_DELETED;
-		name = d_path(&file->f_path, pbuf, PATH_MAX);
-		if (IS_ERR(name))
-			name = NULL;
+		name = kmd_path_in_root(&file->f_path, &c->target.root, pbuf,
+					pbuf + PATH_MAX);
 	} else {
 		name = kmd_vma_special_name(vma, mm, &v->flags);
 	}
@@ -163,7 +163,7 @@ int kmd_vmas_capture(struct kmd_capture *c, struct mm_struct *mm)
 	char *pbuf;
 	int err;
 
-	pbuf = kmalloc(PATH_MAX, GFP_KERNEL);
+	pbuf = kmalloc(2 * PATH_MAX, GFP_KERNEL_ACCOUNT);
 	if (!pbuf)
 		return -ENOMEM;
 	err = kmd_mmap_lock_bounded(mm, c);
@@ -185,7 +185,7 @@ int kmd_vmas_capture(struct kmd_capture *c, struct mm_struct *mm)
 				err = -E2BIG;	/* map_count changed under us */
 				break;
 			}
-			err = kmd_vma_describe(vma, mm, &s->vmas[n], &a, pbuf, &offs[n]);
+			err = kmd_vma_describe(c, vma, mm, &s->vmas[n], &a, pbuf, &offs[n]);
 			if (err)
 				break;
 			n++;

@@ -27,9 +27,12 @@
 #define KMDUMP_WATCHDOG_MS_MAX	120000
 /* Sessions one netlink socket may hold at once. */
 #define KMDUMP_MAX_SESSIONS_PER_PORT	4
-/* Sessions on the whole machine at once. */
+/* Default of the module parameter max_sessions (sessions on the machine at once). */
 #define KMDUMP_MAX_SESSIONS	32
-/* Kernel memory one session's snapshot may use (bytes); beyond it the open fails. */
+/*
+ * Default of the module parameter session_mem_max_mb, in bytes: kernel memory one session's
+ * snapshot may use; beyond it the open fails.
+ */
 #define KMDUMP_SESSION_MEM_MAX	268435456
 /* Memory ranges in one read request. */
 #define KMDUMP_MAX_RANGES	4096
@@ -47,6 +50,7 @@
 #define KMDUMP_AUXV_MAX	4096
 #define KMDUMP_REGS_MAX	512
 #define KMDUMP_XSTATE_MAX	32768
+/* Longest GNU build id the library records (a longer NT_GNU_BUILD_ID note gives none). */
 #define KMDUMP_BUILD_ID_MAX	64
 /* Longest symbolized kernel frame ("function+0x1c/0x80 [module]"). */
 #define KMDUMP_FRAME_LEN_MAX	128
@@ -581,6 +585,10 @@ enum kmdump_event_type {
  * @KMDUMP_A_KSTACK_FRAME: (string) One symbolized kernel frame, innermost first.
  * @KMDUMP_A_VMA_PGOFF: (u64) Offset into the mapped file, in bytes.
  * @KMDUMP_A_MODULE_OFFSET: (u64) File offset of the mapping at module-base.
+ * @KMDUMP_A_BUILD_ID: (binary) Unused: the module never sends it. The library reads each
+ * module's build id from the target's memory (the ELF notes at the module's base), so the
+ * module never opens or parses a file the target mapped. Kept so that the attributes after
+ * it keep their numbers.
  * @KMDUMP_A_OUT_FD: (s32) Descriptor the module writes into (a regular file opened for
  * writing).
  * @KMDUMP_A_RANGE_INDEX: (u32) Which range of the request a result or data chunk belongs
@@ -709,7 +717,9 @@ enum {
  * range-index, with bytes-done, one failed extent per unreadable span and the piece's
  * hresult (S_OK, or partial copy); a range's pieces come in order and the last one ends at
  * the range's end (a range of up to 256 KiB is one piece). Unreadable bytes are not
- * written.
+ * written. The first message of every read carries only hresult and session-id ("read
+ * accepted"): it is sent while genl's lock is held, before any wait on the target; clients
+ * skip messages without range-index.
  * @KMDUMP_CMD_MEM_READ: Read ranges of the target's memory into netlink messages: pieces
  * as for mem-read-to-fd, each also carrying its bytes in data (at most data-chunk-max;
  * unreadable bytes are zero and listed as failed extents).

@@ -68,7 +68,7 @@ struct eng_module {
 	const struct kmd_src_module *src;
 	uint32_t flags; /* MODULE_WRITE_FLAGS */
 	bool excluded, referenced;
-	uint8_t cv[4 + 64];
+	uint8_t cv[4 + KMDUMP_BUILD_ID_MAX];
 	uint32_t cv_len;
 	uint16_t *wpath; /* UTF-16, NUL-terminated */
 	uint32_t wpath_units;

@@ -65,8 +65,8 @@ struct kmd_src_vma {
 struct kmd_src_module {
 	uint64_t base, size;
 	const char *path;
-	uint8_t build_id[64];
-	uint32_t build_id_len;
+	uint8_t build_id[KMDUMP_BUILD_ID_MAX]; /* GNU build id, from the image in memory */
+	uint32_t build_id_len;                  /* 0: none */
 };
 
 struct kmd_src_process {
@@ -155,5 +155,13 @@ struct kmd_source {
 	kmd_status_fn on_status;
 	void *status_arg;
 };
+
+/*
+ * Fill each module's build id from the ELF notes at its base, read through src's own
+ * reads (module_ids.c); a module without one gets build_id_len 0. Sources whose module
+ * list comes without build ids call it from capture. Fails only when out of memory.
+ */
+HRESULT kmd_src_find_build_ids(const struct kmd_source *src, struct kmd_src_module *v,
+			       size_t n);
 
 #endif /* KMDUMP_SOURCE_H */

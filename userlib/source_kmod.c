@@ -174,10 +174,6 @@ static int on_module(void *arg, const struct kmd_tr_module *m)
 	o->path = strdup(m->path ? m->path : "");
 	if (!o->path)
 		return k->walk_hr = E_OUTOFMEMORY, -1;
-	if (m->build_id && m->build_id_len && m->build_id_len <= sizeof(o->build_id)) {
-		memcpy(o->build_id, m->build_id, m->build_id_len);
-		o->build_id_len = m->build_id_len;
-	}
 	return 0;
 }
 
@@ -229,7 +225,8 @@ static HRESULT ks_capture(void *ctx, uint32_t cap)
 	k->proc.start_realtime_ns = k->tp.start_realtime_ns;
 	if (FAILED(hr = walk_result(k, kmd_tr_threads(k->tr, k->session, on_thread, k))) ||
 	    FAILED(hr = walk_result(k, kmd_tr_vmas(k->tr, k->session, on_vma, k))) ||
-	    FAILED(hr = walk_result(k, kmd_tr_modules(k->tr, k->session, on_module, k))))
+	    FAILED(hr = walk_result(k, kmd_tr_modules(k->tr, k->session, on_module, k))) ||
+	    FAILED(hr = kmd_src_find_build_ids(k->src, k->modules, k->nmodules)))
 		return hr;
 	for (size_t i = 0; i < k->nthreads; i++) {
 		k->proc.utime_ns += k->threads[i].utime_ns;

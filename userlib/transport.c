@@ -563,7 +563,6 @@ static int kmd_parse_module(struct kmd_req *r, struct nlmsghdr *nlh, struct nlat
 	m.dev_major = kmd_u32(tb, KMDUMP_A_DEV_MAJOR);
 	m.dev_minor = kmd_u32(tb, KMDUMP_A_DEV_MINOR);
 	m.path = kmd_str(tb[KMDUMP_A_PATH]);
-	m.build_id = kmd_bin(tb[KMDUMP_A_BUILD_ID], &m.build_id_len);
 	return ((kmd_tr_module_fn)w->fn)(w->arg, &m);
 }
 
@@ -603,6 +602,8 @@ static int kmd_parse_piece(struct kmd_req *r, struct nlmsghdr *nlh, struct nlatt
 	struct nlattr *a, *in[KMDUMP_A_RANGE_MAX + 1];
 	int rem;
 
+	if (!tb[KMDUMP_A_RANGE_INDEX])
+		return 0;	/* "read accepted": the pieces follow */
 	p.range_index = kmd_u32(tb, KMDUMP_A_RANGE_INDEX);
 	p.addr = kmd_u64(tb, KMDUMP_A_ADDR);
 	p.len = kmd_u64(tb, KMDUMP_A_LEN);

@@ -109,13 +109,12 @@ struct kmd_tr_vma {
 	const char *path;	/* NULL for anonymous memory */
 };
 
+/* No build id: the library reads it from the target's memory (kmd_src_find_build_ids). */
 struct kmd_tr_module {
-	HRESULT hr;		/* S_FALSE: no build id found */
+	HRESULT hr;
 	uint64_t base, size, offset, inode;
 	uint32_t dev_major, dev_minor;
 	const char *path;
-	const uint8_t *build_id;
-	uint32_t build_id_len;
 };
 
 typedef int (*kmd_tr_thread_fn)(void *arg, const struct kmd_tr_thread *t);

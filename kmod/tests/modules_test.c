@@ -50,7 +50,6 @@ static void modules_lld_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m[0].first_vma, 0U);
 	KUNIT_EXPECT_EQ(test, m[0].nr_vmas, 2U);
 	KUNIT_EXPECT_STREQ(test, m[0].path, LIBC);
-	KUNIT_EXPECT_EQ(test, m[0].build_id_len, 0U);
 }
 
 /* GNU ld with a ---p reservation between the headers and the text. */

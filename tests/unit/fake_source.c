@@ -37,10 +37,21 @@ void fake_poke64(struct fake *f, uint64_t addr, uint64_t value)
 	f->npokes++;
 }
 
+void fake_place(struct fake *f, uint64_t addr, const void *bytes, size_t len)
+{
+	f->placed[f->nplaced].addr = addr;
+	f->placed[f->nplaced].bytes = bytes;
+	f->placed[f->nplaced].len = len;
+	f->nplaced++;
+}
+
 static uint8_t fake_at(const struct fake *f, uint64_t addr)
 {
 	size_t i;
 
+	for (i = 0; i < f->nplaced; i++)
+		if (addr >= f->placed[i].addr && addr - f->placed[i].addr < f->placed[i].len)
+			return f->placed[i].bytes[addr - f->placed[i].addr];
 	for (i = 0; i < f->npokes; i++)
 		if (addr >= f->pokes[i].addr && addr < f->pokes[i].addr + 8)
 			return (uint8_t)(f->pokes[i].value >> (8 * (addr - f->pokes[i].addr)));

@@ -2,7 +2,8 @@
 /*
  * A fake process source for the engine: synthetic threads, mappings and modules,
  * memory whose every byte is a function of its address (so tests can check what was
- * written), holes that cannot be read, and failure injection.
+ * written) except where a test placed bytes of its own (ELF images), holes that cannot be
+ * read, and failure injection.
  */
 #ifndef KMDUMP_TEST_FAKE_SOURCE_H
 #define KMDUMP_TEST_FAKE_SOURCE_H
@@ -41,6 +42,12 @@ struct fake {
 		uint64_t value;
 	} pokes[FAKE_MAX];
 	size_t npokes;
+	struct {
+		uint64_t addr;
+		const uint8_t *bytes; /* the test's, not copied */
+		size_t len;
+	} placed[FAKE_MAX];
+	size_t nplaced;
 	const char *files[KMD_FILE_COUNT];
 	size_t file_len[KMD_FILE_COUNT]; /* 0: strlen */
 	HRESULT capture_hr;   /* returned by capture */
@@ -56,5 +63,7 @@ uint8_t fake_byte(uint64_t addr);
 bool fake_readable(const struct fake *f, uint64_t addr);
 void fake_add_hole(struct fake *f, uint64_t start, uint64_t end);
 void fake_poke64(struct fake *f, uint64_t addr, uint64_t value);
+/* Memory at [addr, addr+len) holds bytes (kept by the caller) instead of the pattern. */
+void fake_place(struct fake *f, uint64_t addr, const void *bytes, size_t len);
 
 #endif

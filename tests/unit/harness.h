@@ -68,5 +68,6 @@ Suite *support_suite(void);
 Suite *readers_suite(void);
 Suite *api_suite(void);
 Suite *compat_suite(void);
+Suite *buildid_suite(void);
 
 #endif

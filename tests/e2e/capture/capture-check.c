@@ -26,7 +26,9 @@
  * blocked reader's read(0) syscall and its kernel stack through pipe_read;
  * the sleeper's clock_nanosleep; a vfork parent held in D state; each thread's stack pointer inside its
  * reported stack VMA, which matches /proc/<pid>/maps; every VMA against
- * /proc/<pid>/maps; every module against the maps and `readelf -n`; memory
+ * /proc/<pid>/maps; every module against the maps, with no build id in its
+ * record (the library finds build ids) but readelf -n's build id in the first
+ * 64 KiB the library reads at its base through mem-read; memory
  * bytes against the target's pattern; exact failed extents over an unmapped
  * hole and a MADV_DONTDUMP page; and, after the close, the blocked read
  * completing and the spinner running again.
@@ -104,8 +106,7 @@ struct vma {
 struct module {
 	uint64_t base, size, offset;
 	char path[512];
-	unsigned char id[64];
-	int id_len;
+	int sent_build_id;
 };
 
 struct piece {
@@ -351,11 +352,7 @@ static void on_module(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	m->size = get_u64(tb[KMDUMP_A_MODULE_SIZE]);
 	m->offset = get_u64(tb[KMDUMP_A_MODULE_OFFSET]);
 	copy_str(m->path, sizeof(m->path), tb[KMDUMP_A_PATH]);
-	m->id_len = 0;
-	if (tb[KMDUMP_A_BUILD_ID] && nla_len(tb[KMDUMP_A_BUILD_ID]) <= (int)sizeof(m->id)) {
-		m->id_len = nla_len(tb[KMDUMP_A_BUILD_ID]);
-		memcpy(m->id, nla_data(tb[KMDUMP_A_BUILD_ID]), m->id_len);
-	}
+	m->sent_build_id = tb[KMDUMP_A_BUILD_ID] != NULL;
 }
 
 static void on_piece(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
@@ -365,6 +362,8 @@ static void on_piece(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 	int rem;
 
 	(void)arg;
+	if (!tb[KMDUMP_A_RANGE_INDEX])
+		return;	/* the "read accepted" message before the pieces */
 	if (npieces == (int)(sizeof(pieces) / sizeof(pieces[0])))
 		return;
 	p = &pieces[npieces++];
@@ -658,45 +657,6 @@ static int readelf_build_id(const char *path, unsigned char *id, int max)
 	return n;
 }
 
-static void check_modules(void)
-{
-	unsigned char id[64];
-	int i, j, n, bad = 0, with_id = 0, found_exe = 0;
-
-	for (i = 0; i < nmods; i++) {
-		struct module *m = &mods[i];
-		int first = -1;
-
-		for (j = 0; j < nvmas; j++)
-			if (vmas[j].start == m->base)
-				first = j;
-		if (first < 0 || strcmp(vmas[first].path, m->path) || vmas[first].pgoff != m->offset) {
-			bad++;
-			printf("# module %s at %llx is not a mapping start\n", m->path,
-			       (unsigned long long)m->base);
-			continue;
-		}
-		if (strstr(m->path, "mt-target"))
-			found_exe = 1;
-		if (m->path[0] != '/')
-			continue;
-		n = readelf_build_id(m->path, id, sizeof(id));
-		if (n <= 0 && !m->id_len)
-			continue;
-		if (n != m->id_len || memcmp(id, m->id, n)) {
-			bad++;
-			printf("# module %s: build id differs from readelf -n (%d vs %d bytes)\n",
-			       m->path, m->id_len, n);
-		} else {
-			with_id++;
-		}
-	}
-	check(nmods > 0 && found_exe, "modules listed (%d), the executable among them", nmods);
-	check(!bad, "modules start at their first mapping; build ids equal readelf -n (%d with id, %d bad)",
-	      with_id, bad);
-	check(with_id >= 2, "at least the executable and libc carry build ids (%d)", with_id);
-}
-
 static int fill_range(struct nl_msg *msg, uint64_t addr, uint64_t len, uint64_t off)
 {
 	struct nlattr *n = nla_nest_start(msg, KMDUMP_A_RANGE);
@@ -708,6 +668,87 @@ static int fill_range(struct nl_msg *msg, uint64_t addr, uint64_t len, uint64_t 
 	nla_nest_end(msg, n);
 	return 0;
 }
+
+static void on_ignore(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+{
+	(void)nlh;
+	(void)tb;
+	(void)arg;
+}
+
+/* The first @len bytes at a module's base, read the way the library reads them for its
+ * build id: through the session's mem-read. Returns the bytes read, or -1.
+ */
+static ssize_t read_module_start(uint32_t sid, const struct module *m, unsigned char *buf,
+				 size_t len, const char *dir)
+{
+	char path[512];
+	struct nl_msg *msg;
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/module-start.bin", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	msg = new_msg(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP);
+	if (!nla_put_u32(msg, KMDUMP_A_SESSION_ID, sid) && !nla_put_s32(msg, KMDUMP_A_OUT_FD, fd) &&
+	    !fill_range(msg, m->base, len, 0) &&
+	    !request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_ignore, NULL))
+		n = pread(fd, buf, len, 0);
+	close(fd);
+	return n;
+}
+
+/* The library's window: it never reads more of a module for its build id. */
+#define ID_WINDOW	(64 * 1024)
+
+static void check_modules(uint32_t sid, const char *dir)
+{
+	static unsigned char start[ID_WINDOW];
+	unsigned char id[64];
+	int i, j, n, bad = 0, with_id = 0, found_exe = 0, sent = 0;
+	ssize_t got;
+
+	for (i = 0; i < nmods; i++) {
+		struct module *m = &mods[i];
+		int first = -1;
+
+		sent += m->sent_build_id;
+		for (j = 0; j < nvmas; j++)
+			if (vmas[j].start == m->base)
+				first = j;
+		if (first < 0 || strcmp(vmas[first].path, m->path) || vmas[first].pgoff != m->offset) {
+			bad++;
+			printf("# module %s at %llx is not a mapping start\n", m->path,
+			       (unsigned long long)m->base);
+			continue;
+		}
+		if (strstr(m->path, "mt-target"))
+			found_exe = 1;
+		if (m->path[0] != '/' || m->offset)
+			continue;	/* no ELF header at the base */
+		n = readelf_build_id(m->path, id, sizeof(id));
+		if (n <= 0)
+			continue;
+		got = read_module_start(sid, m, start, m->size < ID_WINDOW ? m->size : ID_WINDOW, dir);
+		if (got < 4 || memcmp(start, "\177ELF", 4) || !memmem(start, got, id, n)) {
+			bad++;
+			printf("# module %s: %zd bytes read at its base, %s\n", m->path, got,
+			       got >= 4 && !memcmp(start, "\177ELF", 4) ?
+			       "without readelf's build id" : "not an ELF header");
+		} else {
+			with_id++;
+		}
+	}
+	check(nmods > 0 && found_exe, "modules listed (%d), the executable among them", nmods);
+	check(!bad && !sent,
+	      "modules start at their first mapping, carry no build id (%d do), and the bytes at their base read through mem-read hold readelf -n's build id (%d with id, %d bad)",
+	      sent, with_id, bad);
+	check(with_id >= 2, "at least the executable's and libc's build ids are in reach (%d)",
+	      with_id);
+}
+
 
 static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
 {
@@ -1045,7 +1086,7 @@ int main(int argc, char **argv)
 	/* The target is frozen: /proc/<pid>/maps cannot have changed meanwhile. */
 	check_threads(&tg, &s, stopped);
 	check_vmas(tg.pid);
-	check_modules();
+	check_modules(s.id, dir);
 	check_memory(&tg, s.id, dir);
 
 close:

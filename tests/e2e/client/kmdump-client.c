@@ -76,14 +76,9 @@ static int print_vma(void *arg, const struct kmd_tr_vma *v)
 
 static int print_module(void *arg, const struct kmd_tr_module *m)
 {
-	uint32_t i;
-
 	(void)arg;
-	printf("module base=0x%" PRIx64 " size=0x%" PRIx64 " path=%s build_id=", m->base, m->size,
+	printf("module base=0x%" PRIx64 " size=0x%" PRIx64 " path=%s\n", m->base, m->size,
 	       m->path ? m->path : "");
-	for (i = 0; i < m->build_id_len; i++)
-		printf("%02x", m->build_id[i]);
-	printf("\n");
 	return 0;
 }
 
