@@ -54,15 +54,33 @@ int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, KMDUMP_A_PAD);
 }
 
+/*
+ * Requests name a process session: a whole-system kernel-dump job has no
+ * target and no snapshot, and ends by itself.
+ */
+static struct kmd_session *kmd_nl_target_session(struct kmd_session *s,
+						 struct netlink_ext_ack *extack)
+{
+	if (IS_ERR(s) || s->kind == KMD_KIND_TARGET)
+		return s;
+	kmd_session_put(s);
+	NL_SET_ERR_MSG_MOD(extack,
+			   "the session is a whole-system kernel-dump job: it has no process to query and ends by itself");
+	return ERR_PTR(-ENOENT);
+}
+
 /* Sessions are found by the socket that sent the request, never by port id. */
 struct kmd_session *kmd_nl_session(struct sk_buff *skb, struct genl_info *info)
 {
+	struct kmd_session *s;
+
 	if (GENL_REQ_ATTR_CHECK(info, KMDUMP_A_SESSION_ID)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "missing session-id");
 		return ERR_PTR(-EINVAL);
 	}
-	return kmd_session_find(nla_get_u32(info->attrs[KMDUMP_A_SESSION_ID]),
-				NETLINK_CB(skb).sk, info->extack);
+	s = kmd_session_find(nla_get_u32(info->attrs[KMDUMP_A_SESSION_ID]),
+			     NETLINK_CB(skb).sk, info->extack);
+	return kmd_nl_target_session(s, info->extack);
 }
 
 /* The genl core validated the request against the op's policy already. */
@@ -81,7 +99,8 @@ struct kmd_session *kmd_nl_dump_session(struct netlink_callback *cb)
 		return ERR_PTR(-EINVAL);
 	}
 	/* cb->skb is the request: its sender is the requesting socket. */
-	return kmd_session_find(nla_get_u32(id), NETLINK_CB(cb->skb).sk, cb->extack);
+	return kmd_nl_target_session(kmd_session_find(nla_get_u32(id), NETLINK_CB(cb->skb).sk,
+						      cb->extack), cb->extack);
 }
 
 /*
