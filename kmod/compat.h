@@ -35,16 +35,18 @@
 
 /*
  * get_user_pages_remote() lost its "vmas" argument in 6.5. Take a reference
- * on one page of @mm at @addr. The caller holds mmap_read_lock; with a NULL
- * "locked" GUP never drops it.
+ * on one page of @mm at @addr. The caller holds mmap_read_lock. With
+ * @locked, a fault may wait killably and drop the lock (*locked is then 0
+ * and the lock is not held on return); with NULL it never drops it.
  */
 static inline long kmd_gup_remote_one(struct mm_struct *mm, unsigned long addr,
-				      unsigned int gup_flags, struct page **page)
+				      unsigned int gup_flags, struct page **page,
+				      int *locked)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
-	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, locked);
 #else
-	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, locked);
 #endif
 }
 

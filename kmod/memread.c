@@ -17,10 +17,15 @@
  * the authorised mm. Output is written with kernel_write() only after the
  * mmap lock is dropped.
  *
- * Known hazard: a page of a file mapping that is not in the page cache is
- * read in by GUP; if that file lives on a FUSE file system served by the
- * frozen target itself, the read waits until the hold limit releases the
- * server (the kernel's own core dump has the same exposure).
+ * Page faults on files: a page of a file mapping that is not in the page
+ * cache is read in by GUP, and a file system can make that wait for ever
+ * (a FUSE server that never answers; the frozen target serving its own FUSE
+ * mount). So a kernel thread (the session worker, which cannot be killed)
+ * never faults a file page in (FOLL_NOFAULT: the page is reported
+ * unreadable), and a requester's read faults killably (GUP with "locked",
+ * which may drop the mmap lock while it waits): a requester stuck on such
+ * a page is freed by SIGKILL, which also closes its socket and ends its
+ * session. Anonymous memory is faulted in as usual.
  *
  * Lock order: mmap_lock (read) alone; no other lock is taken while it is held
  * except the page table locks GUP takes inside.
@@ -47,6 +52,7 @@ struct kmd_reader {
 	struct mm_struct *mm;		/* mmget held */
 	struct task_struct *leader;	/* ref held */
 	u8 *bounce;			/* KMD_BURST_BYTES, charged */
+	bool nofault_files;		/* a kernel thread: never fault a file page in */
 	int st[KMD_BURST_PAGES];	/* per-page result of the last burst */
 };
 
@@ -99,6 +105,8 @@ static int kmd_reader_init(struct kmd_reader *r, struct kmd_capture *c)
 		return -ESRCH;
 	}
 	r->mm = c->target.mm;
+	/* A kernel thread cannot be killed out of a fault that never ends. */
+	r->nofault_files = current->flags & PF_KTHREAD;
 	r->bounce = kmd_alloc(c, KMD_BURST_BYTES);
 	if (!r->bounce) {
 		mmput(r->mm);
@@ -129,10 +137,15 @@ int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c)
 	return 0;
 }
 
-static int kmd_read_page_locked(struct mm_struct *mm, u64 addr, void *dst,
-				size_t len)
+/*
+ * Read one page's worth at @addr under the mmap lock (*locked is 1 on entry;
+ * 0 on return if a killable fault had to drop the lock).
+ */
+static int kmd_read_page_locked(struct kmd_reader *r, u64 addr, void *dst,
+				size_t len, int *locked)
 {
-	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct vm_area_struct *vma = vma_lookup(r->mm, addr);
+	unsigned int flags = FOLL_FORCE;
 	struct page *page;
 	void *src;
 	int err;
@@ -142,8 +155,11 @@ static int kmd_read_page_locked(struct mm_struct *mm, u64 addr, void *dst,
 	err = kmd_vma_refusal(vma->vm_flags);
 	if (err)
 		return err;
-	if (kmd_gup_remote_one(mm, addr & PAGE_MASK, FOLL_FORCE, &page) != 1)
-		return -EFAULT;
+	if (r->nofault_files && vma->vm_file)
+		flags |= FOLL_NOFAULT;
+	if (kmd_gup_remote_one(r->mm, addr & PAGE_MASK, flags, &page,
+			       r->nofault_files ? NULL : locked) != 1)
+		return fatal_signal_pending(current) ? -EINTR : -EFAULT;
 	src = kmap_local_page(page);
 	memcpy(dst, src + offset_in_page(addr), len);
 	kunmap_local(src);
@@ -158,8 +174,9 @@ static int kmd_read_page_locked(struct mm_struct *mm, u64 addr, void *dst,
 static int kmd_read_burst(struct kmd_reader *r, u64 addr, u32 len)
 {
 	u64 end = addr + len, a, n;
+	int locked = 0, err = 0;
+	bool killed = false;
 	u32 i = 0;
-	int err;
 
 	if (kmd_cancelled(r->c))
 		return -ECANCELED;
@@ -167,15 +184,23 @@ static int kmd_read_burst(struct kmd_reader *r, u64 addr, u32 len)
 		return -EACCES;	/* exec'd or new credentials: released */
 	if (!kmd_group_uses_mm(r->leader, r->mm))
 		return -ESRCH;
-	err = kmd_mmap_lock_bounded(r->mm, r->c);
 	for (a = addr; a < end; a = (a & PAGE_MASK) + PAGE_SIZE, i++) {
 		n = min_t(u64, end, (a & PAGE_MASK) + PAGE_SIZE) - a;
+		if (!locked && !err) {
+			/* Once per burst, or again after a fault dropped it. */
+			err = kmd_mmap_lock_bounded(r->mm, r->c);
+			locked = !err;
+		}
 		r->st[i] = err ? err :
-			kmd_read_page_locked(r->mm, a, r->bounce + (a - addr), n);
+			kmd_read_page_locked(r, a, r->bounce + (a - addr), n, &locked);
+		if (r->st[i] == -EINTR) {
+			killed = true;
+			break;
+		}
 	}
-	if (!err)
+	if (locked)
 		mmap_read_unlock(r->mm);
-	return 0;
+	return killed ? -EINTR : 0;
 }
 
 /* A failed extent waiting to be merged with its neighbours. */
