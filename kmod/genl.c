@@ -495,33 +495,71 @@ static int kmd_nl_kernel_dump(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * A request of the wrong kind (NLM_F_DUMP on a do request, none on a dump
+ * request, or the status event sent as a request) would be refused by the
+ * genetlink core without a message; these say what to do instead.
+ */
+static int kmd_nl_not_a_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	NL_SET_ERR_MSG_MOD(cb->extack,
+			   "this command is a do request: send it without NLM_F_DUMP");
+	return -EOPNOTSUPP;
+}
+
+static int kmd_nl_not_a_do(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "this command is a dump request: send it with NLM_F_DUMP");
+	return -EOPNOTSUPP;
+}
+
+static int kmd_nl_event_not_request(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG_MOD(info->extack,
+			   "status-ntf is an event the module multicasts, not a request: subscribe to the status group");
+	return -EOPNOTSUPP;
+}
+
+static int kmd_nl_event_not_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	NL_SET_ERR_MSG_MOD(cb->extack,
+			   "status-ntf is an event the module multicasts, not a request: subscribe to the status group");
+	return -EOPNOTSUPP;
+}
+
 static const struct genl_ops kmd_genl_ops[] = {
 	{
 		.cmd = KMDUMP_CMD_SESSION_OPEN,
 		.doit = kmd_nl_session_open,
+		.dumpit = kmd_nl_not_a_dump,
 		.policy = kmdump_session_open_do_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_session_open_do_nl_policy) - 1,
 	},
 	{
 		.cmd = KMDUMP_CMD_SESSION_CLOSE,
 		.doit = kmd_nl_session_close,
+		.dumpit = kmd_nl_not_a_dump,
 		.policy = kmdump_session_close_do_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_session_close_do_nl_policy) - 1,
 	},
 	{
 		.cmd = KMDUMP_CMD_SESSION_GET,
 		.doit = kmd_nl_session_get,
+		.dumpit = kmd_nl_not_a_dump,
 		.policy = kmdump_session_get_do_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_session_get_do_nl_policy) - 1,
 	},
 	{
 		.cmd = KMDUMP_CMD_PROCESS_GET,
 		.doit = kmd_nl_process_get,
+		.dumpit = kmd_nl_not_a_dump,
 		.policy = kmdump_process_get_do_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_process_get_do_nl_policy) - 1,
 	},
 	{
 		.cmd = KMDUMP_CMD_THREAD_GET,
+		.doit = kmd_nl_not_a_do,
 		.start = kmd_nl_snapshot_start,
 		.dumpit = kmd_nl_snapshot_dump,
 		.done = kmd_nl_snapshot_done,
@@ -530,6 +568,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	},
 	{
 		.cmd = KMDUMP_CMD_VMA_GET,
+		.doit = kmd_nl_not_a_do,
 		.start = kmd_nl_snapshot_start,
 		.dumpit = kmd_nl_snapshot_dump,
 		.done = kmd_nl_snapshot_done,
@@ -538,6 +577,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	},
 	{
 		.cmd = KMDUMP_CMD_MODULE_GET,
+		.doit = kmd_nl_not_a_do,
 		.start = kmd_nl_snapshot_start,
 		.dumpit = kmd_nl_snapshot_dump,
 		.done = kmd_nl_snapshot_done,
@@ -546,6 +586,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	},
 	{
 		.cmd = KMDUMP_CMD_MEM_READ_TO_FD,
+		.doit = kmd_nl_not_a_do,
 		.start = kmd_nl_mem_start,
 		.dumpit = kmd_nl_mem_dump,
 		.done = kmd_nl_mem_done,
@@ -554,6 +595,7 @@ static const struct genl_ops kmd_genl_ops[] = {
 	},
 	{
 		.cmd = KMDUMP_CMD_MEM_READ,
+		.doit = kmd_nl_not_a_do,
 		.start = kmd_nl_mem_start,
 		.dumpit = kmd_nl_mem_dump,
 		.done = kmd_nl_mem_done,
@@ -563,8 +605,14 @@ static const struct genl_ops kmd_genl_ops[] = {
 	{
 		.cmd = KMDUMP_CMD_KERNEL_DUMP,
 		.doit = kmd_nl_kernel_dump,
+		.dumpit = kmd_nl_not_a_dump,
 		.policy = kmdump_kernel_dump_do_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_kernel_dump_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_STATUS_NTF,
+		.doit = kmd_nl_event_not_request,
+		.dumpit = kmd_nl_event_not_dump,
 	},
 };
 

@@ -91,9 +91,9 @@ int main(int argc, char **argv)
 	n = strtoul(argv[2], NULL, 0);
 	nblocked = argc > 3 ? strtoul(argv[3], NULL, 0) : 0;
 	mib = argc > 4 ? strtoul(argv[4], NULL, 0) : 0;
-	if (n < 1 || n > COUNTER_MAX_THREADS || nblocked > 64)
-		return fprintf(stderr, "counter-target: 1..%d threads, 0..64 blocked\n",
-			       COUNTER_MAX_THREADS), 2;
+	if (n < 1 || n > COUNTER_MAX_THREADS || nblocked > COUNTER_MAX_THREADS)
+		return fprintf(stderr, "counter-target: 1..%d threads, 0..%d blocked\n",
+			       COUNTER_MAX_THREADS, COUNTER_MAX_THREADS), 2;
 	size = counter_file_size(n);
 	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0666);
 	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)

@@ -108,3 +108,99 @@ stop() {
 	wait "$@" 2>/dev/null
 	return 0
 }
+
+# start_stall_fuse DIR: mounts stall-fuse (a FUSE server that never answers a READ,
+# stall-fuse.c) on DIR, creating it; sets fuse_pid, its log is DIR.log. Loads fuse and
+# mounts fusectl (for the abort) when the guest lacks them. stop_stall_fuse DIR aborts the
+# connection (every waiter gets ECONNABORTED), unmounts and reaps the server.
+stall_fuse=$KMDUMP_E2E_BIN/faults/stall-fuse
+fusectl=/sys/fs/fuse/connections
+fusectl_mounted=
+start_stall_fuse() {
+	local d=$1
+	[ -e /dev/fuse ] || modprobe fuse || return 1
+	if [ -d "$fusectl" ] && ! mountpoint -q "$fusectl"; then
+		mount -t fusectl fusectl "$fusectl" && fusectl_mounted=1
+	fi
+	mkdir -p "$d" && chmod 755 "$d" || return 1
+	"$stall_fuse" "$d" >"$d.log" 2>&1 &
+	fuse_pid=$!
+	wait_for "$d.log" '^mounted ' 30 && return 0
+	echo "# stall-fuse did not mount on $d: $(tail -n 3 "$d.log")"
+	return 1
+}
+
+# The fusectl connection of the FUSE mount on DIR (its device number), if any.
+fuse_conn() {
+	local dev
+	dev=$(awk -v d="$1" '$5 == d && $9 == "fuse" { print $3 }' /proc/self/mountinfo | tail -n 1)
+	[ -n "$dev" ] && [ "${dev%%:*}" = 0 ] && echo "${dev#*:}"
+}
+
+stop_stall_fuse() {
+	local d=$1 c
+	c=$(fuse_conn "$d")
+	[ -n "$c" ] && [ -w "$fusectl/$c/abort" ] && echo 1 >"$fusectl/$c/abort"
+	[ -n "${fuse_pid:-}" ] && kill "$fuse_pid" 2>/dev/null
+	umount -l "$d" 2>/dev/null
+	[ -n "${fuse_pid:-}" ] && wait "$fuse_pid" 2>/dev/null
+	fuse_pid=
+	return 0
+}
+
+# Undoes what start_stall_fuse set up in the guest (call once, at the end).
+stall_fuse_done() {
+	[ -n "$fusectl_mounted" ] && umount "$fusectl" 2>/dev/null
+	fusectl_mounted=
+	return 0
+}
+
+# The agent (agent.c, commands in agent.h), a requester driven by lines. Start it as a
+# coprocess named AG, e.g. coproc AG { exec $NOBODY "$agent"; }, then
+# reply=$(ask_agent "open $pid 60000") and $(field hr <<<"$reply").
+agent=$KMDUMP_E2E_BIN/faults/agent
+ask_agent() {
+	local line
+	echo "$1" >&"${AG[1]}" || return 1
+	read -t "${2:-300}" -r line <&"${AG[0]}" || return 1
+	echo "$line"
+}
+
+# Kernel memory that does not reclaim itself, in KiB: unreclaimable slab + vmalloc.
+kernel_kib() {
+	awk '/^SUnreclaim:/ { s = $2 } /^VmallocUsed:/ { v = $2 } END { print s + v }' /proc/meminfo
+}
+
+# exited PID: PID has ended (gone, or a zombie nobody reaped yet).
+exited() {
+	[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" = Z ]
+}
+
+# Tasks running kmdump code now (a frame of the module in /proc/<pid>/task/<tid>/stack),
+# one "pid/tid comm: frame" line each.
+in_kmdump() {
+	local s t
+	for s in /proc/[0-9]*/task/[0-9]*/stack; do
+		grep -q '\[kmdump\]' "$s" 2>/dev/null || continue
+		t=${s%/stack}
+		echo "${t#/proc/} $(cat "$t/comm" 2>/dev/null): $(grep -m1 '\[kmdump\]' "$s" 2>/dev/null)"
+	done
+}
+none_in_kmdump() { [ -z "$(in_kmdump)" ]; }
+
+# run_within SECONDS LOG CMD...: runs CMD (output to LOG) and returns its status if it ends
+# within SECONDS, else 124; a CMD that did not end keeps running (one stuck in the kernel
+# cannot be killed) and its pid goes to late_pids, for the test's cleanup to wait for.
+late_pids=()
+run_within() {
+	local s=$1 log=$2 p
+	shift 2
+	"$@" >"$log" 2>&1 &
+	p=$!
+	if e2e_within "$s" exited "$p"; then
+		wait "$p"
+		return
+	fi
+	late_pids+=("$p")
+	return 124
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * map-file FILE|fd:N OFFSET LENGTH PROT: a target that maps LENGTH bytes of a
+ * file at OFFSET (private mapping; PROT is any of "r", "w", "x", e.g. "rx"),
+ * never touches the mapping (so a mapping of a file whose server never answers
+ * costs it nothing), prints "mapped addr=0x... len=N" and then sleeps until
+ * killed. "fd:N" maps the inherited descriptor N instead of opening a path
+ * (a file opened outside a chroot). A plain program (no sanitizers), like any
+ * target a user would dump.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	int fd, prot = 0;
+	size_t len;
+	off_t off;
+	void *p;
+
+	if (argc != 5)
+		return fprintf(stderr, "usage: map-file FILE|fd:N OFFSET LENGTH PROT\n"), 2;
+	if (!strncmp(argv[1], "fd:", 3))
+		fd = atoi(argv[1] + 3);
+	else
+		fd = open(argv[1], O_RDONLY);
+	if (fd < 0)
+		return perror(argv[1]), 1;
+	off = (off_t)strtoull(argv[2], NULL, 0);
+	len = (size_t)strtoull(argv[3], NULL, 0);
+	if (strchr(argv[4], 'r'))
+		prot |= PROT_READ;
+	if (strchr(argv[4], 'w'))
+		prot |= PROT_WRITE;
+	if (strchr(argv[4], 'x'))
+		prot |= PROT_EXEC;
+	p = mmap(NULL, len, prot, MAP_PRIVATE, fd, off);
+	if (p == MAP_FAILED)
+		return perror("mmap"), 1;
+	printf("mapped addr=%p len=%zu\n", p, len);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
