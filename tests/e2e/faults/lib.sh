@@ -204,3 +204,14 @@ run_within() {
 	late_pids+=("$p")
 	return 124
 }
+
+# Skips the whole test (TAP "# SKIP") when the kernel lacks a feature it needs: the debug
+# kernel is a tinyconfig build without FUSE, cgroups or genetlink modules.
+skip_without() { # what, command...
+	local what=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	echo "ok 1 - needs $what # SKIP this kernel (${KMDUMP_KERNEL:-?}) has no $what"
+	echo "1..1"
+	exit 0
+}
