@@ -31,7 +31,7 @@
 #include "agent.h"
 
 #define NOBODY		65534
-#define EXIT_BOUND_MS	5000
+#define EXIT_BOUND_MS	10000	/* true(1) needs far less, even on the debug kernel */
 #define REPLY_MS	60000
 
 static const char *suid_prog, *plain_prog, *direct_file;
@@ -46,11 +46,11 @@ struct target {
 	pid_t pid;
 	int go;		/* a byte lets the exec'ing thread exec */
 	int done;	/* EOF once the exec passed its point of no return */
-	int ready;	/* a byte once every thread runs */
+	int ready;	/* a byte once the other thread runs (or opened the FUSE file) */
 };
 
 static const char *target_prog;
-static int target_mode, t_go, t_done, t_ready;
+static int t_go, t_done, t_ready;
 static volatile unsigned long spins;
 
 static void *spin(void *arg)
@@ -92,6 +92,8 @@ static int target_start(struct target *t, const char *prog, int mode)
 	pthread_t th;
 	char c;
 
+	memset(t, 0, sizeof(*t));
+	t->go = t->done = t->ready = -1;
 	if (pipe(go) || pipe2(done, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
 		return -1;
 	fflush(stdout);
@@ -107,7 +109,6 @@ static int target_start(struct target *t, const char *prog, int mode)
 		if (become(NOBODY, NOBODY))
 			_exit(126);
 		target_prog = prog;
-		target_mode = mode;
 		t_go = go[0];
 		t_done = done[1];
 		t_ready = ready[1];
@@ -141,9 +142,12 @@ static void target_stop(struct target *t)
 		kill(t->pid, SIGKILL);
 		waitpid(t->pid, &status, 0);
 	}
-	close(t->go);
-	close(t->done);
-	close(t->ready);
+	if (t->go >= 0)
+		close(t->go);
+	if (t->done >= 0)
+		close(t->done);
+	if (t->ready >= 0)
+		close(t->ready);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -293,6 +297,7 @@ static void deterministic(const char *name, const char *prog, int mode)
 	memset(&w, 0, sizeof(w));
 	if (target_start(&t, prog, mode | BLOCK_ON_FUSE)) {
 		check(0, "%s: the target starts", name);
+		target_stop(&t);
 		return;
 	}
 	w.pid = t.pid;
@@ -391,8 +396,10 @@ static void race_once(struct race *rc)
 	HRESULT hr;
 
 	memset(&w, 0, sizeof(w));
-	if (target_start(&t, suid_prog, mode))
+	if (target_start(&t, suid_prog, mode)) {
+		target_stop(&t);
 		return;
+	}
 	w.pid = t.pid;
 	w.done = t.done;
 	rc->iters++;

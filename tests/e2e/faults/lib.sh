@@ -10,6 +10,10 @@ counter=$KMDUMP_E2E_BIN/faults/counter-target
 # through a shared mapping, which looks like a frozen target).
 faults_out=$(mktemp -d /tmp/kmdump-faults.XXXXXX) && chmod 755 "$faults_out"
 
+# Wall-clock bounds are multiplied by $slow on the debug kernel (KASAN, lockdep under TCG).
+slow=1
+[ "${KMDUMP_KERNEL:-}" = debug ] && slow=3
+
 # HRESULTs as the client prints them (netlink/kmdump.h).
 S_OK=0x00000000
 E_ACCESSDENIED=0x80070005
@@ -20,6 +24,7 @@ E_BUSY=0x800700aa
 E_TOO_MANY_SESSIONS=0x80070045
 E_NOT_FOUND=0x80070490
 E_ARITHMETIC_OVERFLOW=0x80070216
+E_NOT_RESIDENT=0xd0000006
 
 # as_nobody CMD...: runs CMD as nobody:nogroup without supplementary groups. $NOBODY is
 # the same as words, for "RUNAS=$NOBODY start_counter ..." (so $! is the target itself).
@@ -67,17 +72,16 @@ expect_opened() {
 
 # start_counter NAME THREADS [BLOCKED] [MIB] [leader-exits]: a counter-target counting
 # into $out/NAME.cnt (or $dir/NAME.cnt when dir is set), as the calling user; sets
-# counter_pid. Prefix with RUNAS=$NOBODY to start it as nobody.
+# counter_pid. Prefix with RUNAS=$NOBODY to start it as nobody. It must be up within
+# $counter_wait seconds (default 30, 90 on the debug kernel).
+counter_started() { [ "$(od -An -tx8 -N8 "$1" 2>/dev/null | tr -d ' ')" = 6b6d64756d70636e ]; }
 start_counter() {
 	local f=${dir:-$faults_out}/$1.cnt
 	shift
 	rm -f "$f"
 	$RUNAS "$counter" "$f" "$@" &
 	counter_pid=$!
-	for _ in $(seq 100); do
-		[ "$(od -An -tx8 -N8 "$f" 2>/dev/null | tr -d ' ')" = 6b6d64756d70636e ] && return 0
-		sleep 0.1
-	done
+	e2e_within "${counter_wait:-$((30 * slow))}" counter_started "$f" && return 0
 	echo "# counter-target $f did not start"
 	return 1
 }
@@ -116,9 +120,12 @@ stop() {
 stall_fuse=$KMDUMP_E2E_BIN/faults/stall-fuse
 fusectl=/sys/fs/fuse/connections
 fusectl_mounted=
+fuse_loaded=
 start_stall_fuse() {
 	local d=$1
-	[ -e /dev/fuse ] || modprobe fuse || return 1
+	if [ ! -d /sys/module/fuse ]; then
+		modprobe fuse && fuse_loaded=1 || return 1
+	fi
 	if [ -d "$fusectl" ] && ! mountpoint -q "$fusectl"; then
 		mount -t fusectl fusectl "$fusectl" && fusectl_mounted=1
 	fi
@@ -151,7 +158,8 @@ stop_stall_fuse() {
 # Undoes what start_stall_fuse set up in the guest (call once, at the end).
 stall_fuse_done() {
 	[ -n "$fusectl_mounted" ] && umount "$fusectl" 2>/dev/null
-	fusectl_mounted=
+	[ -n "$fuse_loaded" ] && modprobe -r fuse 2>/dev/null
+	fusectl_mounted='' fuse_loaded=''
 	return 0
 }
 
@@ -215,3 +223,6 @@ skip_without() { # what, command...
 	echo "1..1"
 	exit 0
 }
+
+# True when the kernel has FUSE, built in or as a module (without loading it).
+have_fuse() { [ -e /dev/fuse ] || grep -qw fuse /proc/filesystems || modprobe -nq fuse; }

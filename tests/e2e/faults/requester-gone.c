@@ -31,6 +31,7 @@
 #define WATCHDOG_MS	10000
 #define SHORT_WATCHDOG_MS 1000
 #define FREE_WAIT_MS	60000	/* open + freeze deadline + snapshot + thaw, debug kernel */
+#define START_MS	60000	/* fork, libnl, family lookup: seconds on a loaded debug guest */
 
 static const char *target_prog, *dir;
 
@@ -247,7 +248,7 @@ static void killed_mid_session(void)
 		check(0, "mid-session: the target starts");
 		return;
 	}
-	if (requester_start(&r, t.pid, WATCHDOG_MS, PAUSE) || hear(&r, line, sizeof(line), 5000) ||
+	if (requester_start(&r, t.pid, WATCHDOG_MS, PAUSE) || hear(&r, line, sizeof(line), START_MS) ||
 	    hear(&r, line, sizeof(line), FREE_WAIT_MS) || strncmp(line, "opened 0x0000000", 16)) {
 		check(0, "mid-session: the requester opens a session: %s", line);
 		requester_kill(&r, 10000);
@@ -278,7 +279,7 @@ static void silent_requester(void)
 		return;
 	}
 	if (requester_start(&r, t.pid, SHORT_WATCHDOG_MS, STOP_SELF) ||
-	    hear(&r, line, sizeof(line), 5000) || hear(&r, line, sizeof(line), FREE_WAIT_MS) ||
+	    hear(&r, line, sizeof(line), START_MS) || hear(&r, line, sizeof(line), FREE_WAIT_MS) ||
 	    strncmp(line, "opened 0x0000000", 16)) {
 		check(0, "silent: the requester opens a session: %s", line);
 		requester_kill(&r, 10000);
@@ -312,9 +313,13 @@ static void killed_during_open(unsigned long threads)
 		long reaped, freed;
 		uint64_t t0;
 
-		if (requester_start(&r, t.pid, WATCHDOG_MS, PAUSE) ||
-		    hear(&r, line, sizeof(line), 5000)) {
-			check(0, "during-open: the requester starts");
+		if (requester_start(&r, t.pid, WATCHDOG_MS, PAUSE)) {
+			check(0, "during-open: the requester forks");
+			break;
+		}
+		if (hear(&r, line, sizeof(line), START_MS)) {
+			check(0, "during-open: the requester starts within %d s (%ld ms to reap it)",
+			      START_MS / 1000, requester_kill(&r, 10000));
 			break;
 		}
 		usleep(delays[i] * 1000);
@@ -346,7 +351,7 @@ static void killed_mid_read(void)
 		return;
 	}
 	if (requester_start(&r, t.pid, WATCHDOG_MS, READ_FOREVER) ||
-	    hear(&r, line, sizeof(line), 5000) || hear(&r, line, sizeof(line), FREE_WAIT_MS) ||
+	    hear(&r, line, sizeof(line), START_MS) || hear(&r, line, sizeof(line), FREE_WAIT_MS) ||
 	    strncmp(line, "opened 0x0000000", 16) || hear(&r, line, sizeof(line), 30000) ||
 	    strncmp(line, "reading", 7)) {
 		check(0, "mid-read: the requester reads memory: %s", line);
