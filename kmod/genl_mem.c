@@ -33,16 +33,22 @@
 #include "session.h"
 #include "perm.h"
 #include "events.h"
+#include "hresult.h"
 
 #define KMD_PIECE_MAX		(256 * 1024)
 #define KMD_PIECES_PER_CALL	16
-/* Extents are page-granular after coalescing: at most one per two pages. */
+/* Extents are page-granular after coalescing: at most one per page. */
 #define KMD_PIECE_EXTENTS	(KMD_PIECE_MAX / PAGE_SIZE + 2)
+/* One failed extent in a message: nest, addr and len (each with a pad), hresult. */
+#define KMD_EXTENT_ROOM		48
 /* Room a data message needs besides its data: header, scalars, extents. */
-#define KMD_DATA_OVERHEAD	(512 + (KMDUMP_DATA_CHUNK_MAX / PAGE_SIZE + 2) * 32)
+#define KMD_DATA_OVERHEAD	(512 + (KMDUMP_DATA_CHUNK_MAX / PAGE_SIZE + 2) * KMD_EXTENT_ROOM)
+/* Room a mem-read-to-fd message needs: header, scalars, a whole piece's extents. */
+#define KMD_FD_PIECE_ROOM	(512 + KMD_PIECE_EXTENTS * KMD_EXTENT_ROOM)
 
 struct kmd_extent {
 	u64 addr, len;
+	u32 hr;		/* why its bytes were not read */
 };
 
 struct kmd_mem_dump {
@@ -84,17 +90,19 @@ static void kmd_mem_dump_free(struct kmd_mem_dump *st)
 	kfree(st);
 }
 
-/* The engine reports each unreadable extent; neighbours are merged. */
+/* The engine reports each unreadable extent; neighbours failing alike merge. */
 static void kmd_mem_collect(void *arg, u32 range_idx, u64 addr, u64 len, int reason)
 {
 	struct kmd_mem_dump *st = arg;
 	struct kmd_extent *last = st->nfail ? &st->fail[st->nfail - 1] : NULL;
+	u32 hr = kmd_errno_to_hresult(reason);
 
-	if (last && last->addr + last->len == addr) {
+	if (last && last->addr + last->len == addr && last->hr == hr) {
 		last->len += len;
 	} else if (st->nfail < KMD_PIECE_EXTENTS) {
 		st->fail[st->nfail].addr = addr;
 		st->fail[st->nfail].len = len;
+		st->fail[st->nfail].hr = hr;
 		st->nfail++;
 	} else {
 		/* Cannot happen with page-granular extents; stay conservative. */
@@ -206,6 +214,7 @@ static int kmd_mem_start(struct netlink_callback *cb)
 			st->out = NULL;
 			goto fail;
 		}
+		cb->min_dump_alloc = KMD_FD_PIECE_ROOM;
 	} else {
 		st->buf = kvmalloc(KMDUMP_DATA_CHUNK_MAX, GFP_KERNEL_ACCOUNT);
 		if (!st->buf) {
@@ -243,7 +252,8 @@ static int kmd_mem_put_extents(struct sk_buff *skb, const struct kmd_mem_dump *s
 		    nla_put_u64_64bit(skb, KMDUMP_A_RANGE_ADDR, st->fail[i].addr,
 				      KMDUMP_A_RANGE_PAD) ||
 		    nla_put_u64_64bit(skb, KMDUMP_A_RANGE_LEN, st->fail[i].len,
-				      KMDUMP_A_RANGE_PAD))
+				      KMDUMP_A_RANGE_PAD) ||
+		    nla_put_u32(skb, KMDUMP_A_RANGE_HRESULT, st->fail[i].hr))
 			return -EMSGSIZE;
 		nla_nest_end(skb, nest);
 	}

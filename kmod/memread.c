@@ -17,15 +17,21 @@
  * the authorised mm. Output is written with kernel_write() only after the
  * mmap lock is dropped.
  *
- * Page faults on files: a page of a file mapping that is not in the page
- * cache is read in by GUP, and a file system can make that wait for ever
- * (a FUSE server that never answers; the frozen target serving its own FUSE
- * mount). So a kernel thread (the session worker, which cannot be killed)
- * never faults a file page in (FOLL_NOFAULT: the page is reported
- * unreadable), and a requester's read faults killably (GUP with "locked",
- * which may drop the mmap lock while it waits): a requester stuck on such
- * a page is freed by SIGKILL, which also closes its socket and ends its
- * session. Anonymous memory is faulted in as usual.
+ * Pages of files: a page of a file mapping that is not in memory would be
+ * read in by the fault, and a FUSE or network file system can make that wait
+ * for ever (a FUSE server that never answers; the frozen target serving its
+ * own FUSE mount), in the session worker or in the requester's recvmsg()
+ * alike. So on such a file system a read never faults a page in, in any
+ * context: GUP runs with FOLL_NOFAULT, and a page that is not mapped yet is
+ * copied from the page cache when it is there and up to date (a lookup that
+ * never waits); otherwise it is reported as not resident (-ENODATA), a fact
+ * the library can act on (the VMA names the file and offset). The page cache
+ * holds the mapping's content only while no private copy was made, so a
+ * private mapping that has copied pages (anon_vma set) skips that lookup.
+ * Memory whose fault answers by itself is faulted in as usual (killably in
+ * the requester's context): anonymous mappings (also private /dev/zero ones,
+ * which have no vm_ops), tmpfs, shmem and hugetlbfs files, and files on a
+ * block device, whose I/O the administrator set up.
  *
  * Lock order: mmap_lock (read) alone; no other lock is taken while it is held
  * except the page table locks GUP takes inside.
@@ -37,6 +43,8 @@
 #include <linux/sched/task.h>
 #include <linux/userfaultfd_k.h>
 #include <linux/fs.h>
+#include <linux/pagemap.h>
+#include <linux/magic.h>
 #include <linux/delay.h>
 #include <linux/timekeeping.h>
 #include "engine.h"
@@ -52,7 +60,6 @@ struct kmd_reader {
 	struct mm_struct *mm;		/* mmget held */
 	struct task_struct *leader;	/* ref held */
 	u8 *bounce;			/* KMD_BURST_BYTES, charged */
-	bool nofault_files;		/* a kernel thread: never fault a file page in */
 	int st[KMD_BURST_PAGES];	/* per-page result of the last burst */
 };
 
@@ -105,8 +112,6 @@ static int kmd_reader_init(struct kmd_reader *r, struct kmd_capture *c)
 		return -ESRCH;
 	}
 	r->mm = c->target.mm;
-	/* A kernel thread cannot be killed out of a fault that never ends. */
-	r->nofault_files = current->flags & PF_KTHREAD;
 	r->bounce = kmd_alloc(c, KMD_BURST_BYTES);
 	if (!r->bounce) {
 		mmput(r->mm);
@@ -138,6 +143,52 @@ int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c)
 }
 
 /*
+ * May a fault on @vma wait on something a user controls? Anonymous memory,
+ * memory file systems (pages in RAM or swap) and file systems on a block
+ * device (whose I/O the administrator set up) answer by themselves; FUSE (also
+ * fuseblk, which has a block device but a user-space server) and network file
+ * systems (NFS, CIFS, 9p, virtiofs) may never answer.
+ */
+static bool kmd_vma_fault_may_hang(struct vm_area_struct *vma)
+{
+	struct super_block *sb;
+
+	if (!vma->vm_file || vma_is_anonymous(vma))
+		return false;
+	sb = file_inode(vma->vm_file)->i_sb;
+	if (sb->s_magic == TMPFS_MAGIC || sb->s_magic == HUGETLBFS_MAGIC)
+		return false;
+	return !sb->s_bdev || sb->s_magic == FUSE_SUPER_MAGIC;
+}
+
+/*
+ * Copy from the page cache the page of file-backed @vma at @addr, if it is
+ * there and up to date: a lookup that never waits. -ENODATA if it is not.
+ */
+static int kmd_read_page_cache(struct vm_area_struct *vma, u64 addr, void *dst,
+			       size_t len)
+{
+	pgoff_t index = linear_page_index(vma, addr);
+	struct folio *folio;
+	void *src;
+	int err = -ENODATA;
+
+	if (vma->anon_vma)	/* private copies may differ from the file */
+		return -ENODATA;
+	folio = filemap_get_folio(vma->vm_file->f_mapping, index);
+	if (IS_ERR_OR_NULL(folio))	/* NULL before 6.3, ERR_PTR after */
+		return -ENODATA;
+	if (folio_test_uptodate(folio)) {
+		src = kmap_local_page(folio_file_page(folio, index));
+		memcpy(dst, src + offset_in_page(addr), len);
+		kunmap_local(src);
+		err = 0;
+	}
+	folio_put(folio);
+	return err;
+}
+
+/*
  * Read one page's worth at @addr under the mmap lock (*locked is 1 on entry;
  * 0 on return if a killable fault had to drop the lock).
  */
@@ -145,7 +196,6 @@ static int kmd_read_page_locked(struct kmd_reader *r, u64 addr, void *dst,
 				size_t len, int *locked)
 {
 	struct vm_area_struct *vma = vma_lookup(r->mm, addr);
-	unsigned int flags = FOLL_FORCE;
 	struct page *page;
 	void *src;
 	int err;
@@ -155,11 +205,14 @@ static int kmd_read_page_locked(struct kmd_reader *r, u64 addr, void *dst,
 	err = kmd_vma_refusal(vma->vm_flags);
 	if (err)
 		return err;
-	if (r->nofault_files && vma->vm_file)
-		flags |= FOLL_NOFAULT;
-	if (kmd_gup_remote_one(r->mm, addr & PAGE_MASK, flags, &page,
-			       r->nofault_files ? NULL : locked) != 1)
+	if (kmd_vma_fault_may_hang(vma)) {
+		if (kmd_gup_remote_one(r->mm, addr & PAGE_MASK, FOLL_FORCE | FOLL_NOFAULT,
+				       &page, NULL) != 1)
+			return kmd_read_page_cache(vma, addr, dst, len);
+	} else if (kmd_gup_remote_one(r->mm, addr & PAGE_MASK, FOLL_FORCE, &page,
+				      current->flags & PF_KTHREAD ? NULL : locked) != 1) {
 		return fatal_signal_pending(current) ? -EINTR : -EFAULT;
+	}
 	src = kmap_local_page(page);
 	memcpy(dst, src + offset_in_page(addr), len);
 	kunmap_local(src);

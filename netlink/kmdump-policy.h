@@ -26,6 +26,7 @@ static const struct nla_policy kmdump_range_nl_policy[KMDUMP_A_RANGE_MAX + 1] = 
 	[KMDUMP_A_RANGE_ADDR] = { .type = NLA_U64 },
 	[KMDUMP_A_RANGE_LEN] = { .type = NLA_U64 },
 	[KMDUMP_A_RANGE_OFFSET] = { .type = NLA_U64 },
+	[KMDUMP_A_RANGE_HRESULT] = { .type = NLA_U32 },
 };
 
 /* session-open (do) */

@@ -106,6 +106,7 @@
 #define KMDUMP_E_TIMEOUT	0x800705B4U
 #define KMDUMP_E_NOT_ENOUGH_QUOTA	0x80070718U
 #define KMDUMP_E_INVALID_CID	0xD000000BU
+#define KMDUMP_E_NOT_RESIDENT	0xD0000006U
 
 /*
  * Fallback for an errno not in the table below: 0xA0000000 | errno (severity
@@ -332,6 +333,12 @@ static const struct kmdump_hresult_name kmdump_hresult_names[] = {
 		.name = "HRESULT_FROM_NT(STATUS_INVALID_CID)",
 		.message = "No such process in the caller's pid namespace (or it has exited).",
 	},
+	{
+		.value = KMDUMP_E_NOT_RESIDENT,
+		.name = "HRESULT_FROM_NT(STATUS_IN_PAGE_ERROR)",
+		.message =
+			"A page of a file mapping that is not in memory: the module never waits on a file system to read it in (a FUSE or network file may never answer); read it from the mapped file (the VMA's path and offset) if you need it.",
+	},
 };
 
 static const struct kmdump_errno_hresult kmdump_errno_hresults[] = {
@@ -368,6 +375,7 @@ static const struct kmdump_errno_hresult kmdump_errno_hresults[] = {
 	{ EDQUOT, KMDUMP_E_NOT_ENOUGH_QUOTA, "EDQUOT" },
 	{ EDEADLK, KMDUMP_E_POSSIBLE_DEADLOCK, "EDEADLK" },
 	{ ECONNREFUSED, KMDUMP_E_CANCELLED, "ECONNREFUSED" },
+	{ ENODATA, KMDUMP_E_NOT_RESIDENT, "ENODATA" },
 };
 #endif /* KMDUMP_WANT_TABLES */
 
@@ -687,13 +695,17 @@ enum {
 
 /*
  * Attributes: range
- * A memory range; offset is where its bytes go in the output file.
+ * A memory range; offset is where its bytes go in the output file. A failed extent also
+ * carries its hresult.
+ * @KMDUMP_A_RANGE_HRESULT: (u32) Why the bytes of a failed extent were not read (in
+ * replies only).
  */
 enum {
 	KMDUMP_A_RANGE_ADDR = 1,
 	KMDUMP_A_RANGE_LEN,
 	KMDUMP_A_RANGE_OFFSET,
 	KMDUMP_A_RANGE_PAD,
+	KMDUMP_A_RANGE_HRESULT,
 
 	__KMDUMP_A_RANGE_MAX,
 	KMDUMP_A_RANGE_MAX = (__KMDUMP_A_RANGE_MAX - 1)

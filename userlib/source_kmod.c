@@ -296,7 +296,7 @@ static int on_piece(void *arg, const struct kmd_tr_piece *p)
 		return 1;
 	}
 	for (i = 0; i < p->nfailed; i++)
-		d->fail(d->arg, p->failed[i].addr, p->failed[i].len, p->hr);
+		d->fail(d->arg, p->failed[i].addr, p->failed[i].len, p->failed[i].hr);
 	return 0;
 }
 
@@ -336,11 +336,14 @@ static int on_batch_piece(void *arg, const struct kmd_tr_piece *p)
 	if (p->addr < r->addr || off > r->len || p->data_len > r->len - off)
 		return 1;
 	memcpy((uint8_t *)r->buf + off, p->data, p->data_len);
-	if (FAILED(p->hr) && SUCCEEDED(r->hr))
-		r->hr = p->hr;
-	for (i = 0; i < p->nfailed; i++)
+	for (i = 0; i < p->nfailed; i++) {
+		if (SUCCEEDED(r->hr))	/* the first failure's own reason */
+			r->hr = p->failed[i].hr;
 		if (p->failed[i].addr >= r->addr && p->failed[i].addr - r->addr < r->done)
 			r->done = p->failed[i].addr - r->addr;
+	}
+	if (FAILED(p->hr) && SUCCEEDED(r->hr))
+		r->hr = p->hr;
 	return 0;
 }
 

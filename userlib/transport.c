@@ -616,6 +616,8 @@ static int kmd_parse_piece(struct kmd_req *r, struct nlmsghdr *nlh, struct nlatt
 			continue;
 		ext[p.nfailed].addr = kmd_u64(in, KMDUMP_A_RANGE_ADDR);
 		ext[p.nfailed].len = kmd_u64(in, KMDUMP_A_RANGE_LEN);
+		ext[p.nfailed].hr = in[KMDUMP_A_RANGE_HRESULT] ?
+			(HRESULT)nla_get_u32(in[KMDUMP_A_RANGE_HRESULT]) : p.hr;
 		p.nfailed++;
 	}
 	return ((kmd_tr_piece_fn)w->fn)(w->arg, &p);

@@ -132,6 +132,7 @@ struct kmd_tr_range {
 
 struct kmd_tr_extent {
 	uint64_t addr, len;
+	HRESULT hr;	/* why it was not read (the piece's hr from a module that does not say) */
 };
 
 #define KMD_TR_MAX_EXTENTS 80

@@ -101,7 +101,8 @@ static int print_piece(void *arg, const struct kmd_tr_piece *p)
 	       " hresult=0x%08" PRIx32 " failed=%" PRIu32 "%s", p->range_index, p->addr, p->len,
 	       p->done, (uint32_t)p->hr, p->nfailed, p->nfailed ? " first_failed=" : "");
 	if (p->nfailed)
-		printf("0x%" PRIx64 "+%" PRIu64, p->failed[0].addr, p->failed[0].len);
+		printf("0x%" PRIx64 "+%" PRIu64 " failed_hr=0x%08" PRIx32, p->failed[0].addr,
+		       p->failed[0].len, (uint32_t)p->failed[0].hr);
 	printf("\n");
 	return 0;
 }

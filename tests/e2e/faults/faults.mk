@@ -20,7 +20,8 @@ $(E2E_BIN)/faults/counter-target: E2E_LDLIBS := -lpthread
 # maps a file: plain programs too.
 $(E2E_BIN)/faults/stall-fuse $(E2E_BIN)/faults/map-file: \
 	E2E_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1
-$(E2E_BIN)/faults/stall-fuse $(E2E_BIN)/faults/map-file: E2E_LDLIBS :=
+$(E2E_BIN)/faults/stall-fuse: E2E_LDLIBS :=
+$(E2E_BIN)/faults/map-file: E2E_LDLIBS := -lpthread
 
 # The fuzzer builds its own messages; it only needs the contract's header and tables.
 $(E2E_BIN)/faults/fuzz: E2E_CFLAGS += -I$(BUILD)/include

@@ -221,6 +221,7 @@ static const struct aspec aspec[] = {
 static const char *const range_names[] = {
 	[KMDUMP_A_RANGE_ADDR] = "addr", [KMDUMP_A_RANGE_LEN] = "len",
 	[KMDUMP_A_RANGE_OFFSET] = "offset", [KMDUMP_A_RANGE_PAD] = "pad",
+	[KMDUMP_A_RANGE_HRESULT] = "hresult",
 };
 
 enum { K_DO = 1, K_DUMP, K_EVENT };
@@ -1590,11 +1591,15 @@ static void put_range(struct msg *m, int to_fd, int mode, int small)
 		put_u64(m, KMDUMP_A_RANGE_LEN, rnd64());
 		put_u64(m, KMDUMP_A_RANGE_OFFSET, off);
 		break;
-	case 4:		/* unknown or pad ids inside */
+	case 4:		/* unknown, pad or reply-only ids inside */
 		put_u64(m, KMDUMP_A_RANGE_ADDR, addr);
 		put_u64(m, KMDUMP_A_RANGE_LEN, len);
-		put_u64(m, (uint16_t)PICK(((const uint16_t[]){ 0, KMDUMP_A_RANGE_PAD,
-				KMDUMP_A_RANGE_MAX + 1, 0x3fff })), rnd64());
+		if (chance(3))
+			put_u32(m, KMDUMP_A_RANGE_HRESULT, (uint32_t)rnd64());
+		else
+			put_u64(m, (uint16_t)PICK(((const uint16_t[]){ 0, KMDUMP_A_RANGE_PAD,
+					KMDUMP_A_RANGE_HRESULT, KMDUMP_A_RANGE_MAX + 1, 0x3fff })),
+				rnd64());
 		break;
 	case 5:		/* a field of the wrong size */
 		put(m, (uint16_t)(1 + rnd(3)), &addr, PICK(((const size_t[]){ 0, 1, 4, 7 })));
@@ -2168,7 +2173,7 @@ static void scen_open_early(struct conn *c)
 		mk_sid(&scratch, session_cmd(), guess + rnd(2));
 		if (rpc(c, &scratch) == 0) {
 			st.early_sent++;
-			st.early_opening += last_err == ECANCELED || last_err == 0;
+			st.early_opening += last_err == EAGAIN || last_err == 0;
 		}
 	}
 	await_seq(c, s);

@@ -4,19 +4,28 @@
  * file at OFFSET (private mapping; PROT is any of "r", "w", "x", e.g. "rx"),
  * never touches the mapping (so a mapping of a file whose server never answers
  * costs it nothing), prints "mapped addr=0x... len=N" and then sleeps until
- * killed. "fd:N" maps the inherited descriptor N instead of opening a path
+ * killed. With "t" in PROT a second thread touches the first page (and waits
+ * there, in the fault, when the file's server never answers): the page is
+ * then locked in the page cache, its read in flight. "fd:N" maps the inherited descriptor N instead of opening a path
  * (a file opened outside a chroot). A plain program (no sanitizers), like any
  * target a user would dump.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+static void *touch(void *p)
+{
+	return (void *)(unsigned long)*(volatile char *)p;
+}
+
 int main(int argc, char **argv)
 {
+	pthread_t th;
 	int fd, prot = 0;
 	size_t len;
 	off_t off;
@@ -41,6 +50,8 @@ int main(int argc, char **argv)
 	p = mmap(NULL, len, prot, MAP_PRIVATE, fd, off);
 	if (p == MAP_FAILED)
 		return perror("mmap"), 1;
+	if (strchr(argv[4], 't') && pthread_create(&th, NULL, touch, p))
+		return fprintf(stderr, "pthread_create failed\n"), 1;
 	printf("mapped addr=%p len=%zu\n", p, len);
 	fflush(stdout);
 	for (;;)
