@@ -562,6 +562,10 @@ struct kmd_session *kmd_session_find(u32 id, const struct sock *sk,
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the target called exec or changed its credentials during the session: kmdump released it and ended the session; open a new one if you may still dump it");
 		err = -EACCES;
+	} else if (kmd_session_is(s, KMD_SESSION_OPENING)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the session is still opening: wait for the session-open answer, then ask again");
+		err = -EAGAIN;
 	} else if (!kmd_session_is(s, KMD_SESSION_READY)) {
 		NL_SET_ERR_MSG_MOD(extack,
 				   "the session is ending (closed, watchdog expired, or cancelled)");
