@@ -106,6 +106,7 @@
 #define KMDUMP_E_TIMEOUT	0x800705B4U
 #define KMDUMP_E_NOT_ENOUGH_QUOTA	0x80070718U
 #define KMDUMP_E_INVALID_CID	0xD000000BU
+#define KMDUMP_E_NOT_READY	0x80070015U
 #define KMDUMP_E_NOT_RESIDENT	0xD0000006U
 
 /*
@@ -334,6 +335,12 @@ static const struct kmdump_hresult_name kmdump_hresult_names[] = {
 		.message = "No such process in the caller's pid namespace (or it has exited).",
 	},
 	{
+		.value = KMDUMP_E_NOT_READY,
+		.name = "HRESULT_FROM_WIN32(ERROR_NOT_READY)",
+		.message =
+			"The kmdump module is being unloaded: load it again (modprobe kmdump) and retry.",
+	},
+	{
 		.value = KMDUMP_E_NOT_RESIDENT,
 		.name = "HRESULT_FROM_NT(STATUS_IN_PAGE_ERROR)",
 		.message =
@@ -376,6 +383,7 @@ static const struct kmdump_errno_hresult kmdump_errno_hresults[] = {
 	{ EDEADLK, KMDUMP_E_POSSIBLE_DEADLOCK, "EDEADLK" },
 	{ ECONNREFUSED, KMDUMP_E_CANCELLED, "ECONNREFUSED" },
 	{ ENODATA, KMDUMP_E_NOT_RESIDENT, "ENODATA" },
+	{ ENODEV, KMDUMP_E_NOT_READY, "ENODEV" },
 };
 #endif /* KMDUMP_WANT_TABLES */
 
