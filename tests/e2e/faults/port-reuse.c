@@ -52,18 +52,16 @@ static void put_req(struct req *r, uint8_t cmd, uint16_t flags, uint32_t id, uin
 	r->id = id;
 }
 
-/* The extended-ack message of an NLMSG_ERROR, if any. */
-static void ack_msg(const struct nlmsghdr *h, char *msg, size_t len)
+/* The NLMSGERR_ATTR_MSG among the TLVs at @off of message @h, if any. */
+static void tlv_msg(const struct nlmsghdr *h, size_t off, char *msg, size_t len)
 {
-	const struct nlmsgerr *e = NLMSG_DATA(h);
-	size_t off = sizeof(*e);
 	const struct nlattr *a;
 
 	msg[0] = 0;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
 	while (NLMSG_HDRLEN + off + sizeof(*a) <= h->nlmsg_len) {
-		a = (const void *)((const char *)e + off);
+		a = (const void *)((const char *)NLMSG_DATA(h) + off);
 		if (a->nla_len < sizeof(*a) || NLMSG_HDRLEN + off + a->nla_len > h->nlmsg_len)
 			break;
 		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
@@ -73,9 +71,21 @@ static void ack_msg(const struct nlmsghdr *h, char *msg, size_t len)
 	}
 }
 
+/* The extended-ack message of an NLMSG_ERROR, if any. */
+static void ack_msg(const struct nlmsghdr *h, char *msg, size_t len)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(h);
+	size_t off = sizeof(*e);
+
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	tlv_msg(h, off, msg, len);
+}
+
 /*
  * Sends @cmd for session @id and reads the answer: the number of kmdump
- * messages it got (*err: 0, or the errno of the NLMSG_ERROR that ended it).
+ * messages it got (*err: 0, or the errno of the NLMSG_ERROR or NLMSG_DONE
+ * that ended it; 6.1 sends a dump's refusal in NLMSG_DONE, 6.12 in either).
  */
 static int ask(int fd, uint8_t cmd, uint16_t flags, uint32_t id, int *err, char *msg, size_t len)
 {
@@ -109,11 +119,12 @@ static int ask(int fd, uint8_t cmd, uint16_t flags, uint32_t id, int *err, char 
 				ack_msg(h, msg, len);
 				return replies;
 			}
-			if (h->nlmsg_type == NLMSG_DONE) {	/* a dump: its errno, if any */
+			if (h->nlmsg_type == NLMSG_DONE) {	/* a dump: its errno and message */
 				int e = h->nlmsg_len >= NLMSG_LENGTH(sizeof(int)) ?
 					*(int *)NLMSG_DATA(h) : 0;
 
 				*err = e < 0 ? -e : 0;
+				tlv_msg(h, sizeof(int), msg, len);
 				return replies;
 			}
 			if (h->nlmsg_type == family)
