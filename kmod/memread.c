@@ -28,10 +28,13 @@
  * the library can act on (the VMA names the file and offset). The page cache
  * holds the mapping's content only while no private copy was made, so a
  * private mapping that has copied pages (anon_vma set) skips that lookup.
- * Memory whose fault answers by itself is faulted in as usual (killably in
- * the requester's context): anonymous mappings (also private /dev/zero ones,
- * which have no vm_ops), tmpfs, shmem and hugetlbfs files, and files on a
- * block device, whose I/O the administrator set up.
+ * Device and special files get the same treatment (their driver's fault
+ * handler may wait on anything), without the page-cache lookup. Memory whose
+ * fault answers by itself is faulted in as usual (killably in the requester's
+ * context): anonymous mappings (also private /dev/zero ones, which have no
+ * vm_ops), regular tmpfs, shmem and hugetlbfs files, and regular files on a
+ * block device, whose I/O the administrator set up. memfd_secret() memory is
+ * never read: it is not in the kernel's direct map.
  *
  * Lock order: mmap_lock (read) alone; no other lock is taken while it is held
  * except the page table locks GUP takes inside.
@@ -144,41 +147,64 @@ int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c)
 
 /*
  * May a fault on @vma wait on something a user controls? Anonymous memory,
- * memory file systems (pages in RAM or swap) and file systems on a block
- * device (whose I/O the administrator set up) answer by themselves; FUSE (also
- * fuseblk, which has a block device but a user-space server) and network file
- * systems (NFS, CIFS, 9p, virtiofs) may never answer.
+ * regular files of memory file systems (pages in RAM or swap) and of file
+ * systems on a block device (whose I/O the administrator set up) answer by
+ * themselves. FUSE (also fuseblk, which has a block device but a user-space
+ * server), network file systems (NFS, CIFS, 9p, virtiofs) and device or
+ * special files (whose driver's fault handler may wait on anything) may not.
  */
 static bool kmd_vma_fault_may_hang(struct vm_area_struct *vma)
 {
-	struct super_block *sb;
+	struct inode *inode;
+	unsigned long magic;
 
 	if (!vma->vm_file || vma_is_anonymous(vma))
 		return false;
-	sb = file_inode(vma->vm_file)->i_sb;
-	if (sb->s_magic == TMPFS_MAGIC || sb->s_magic == HUGETLBFS_MAGIC)
+	inode = file_inode(vma->vm_file);
+	if (!S_ISREG(inode->i_mode))
+		return true;
+	magic = inode->i_sb->s_magic;
+	if (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC)
 		return false;
-	return !sb->s_bdev || sb->s_magic == FUSE_SUPER_MAGIC;
+	return !inode->i_sb->s_bdev || magic == FUSE_SUPER_MAGIC;
 }
 
 /*
- * Copy from the page cache the page of file-backed @vma at @addr, if it is
- * there and up to date: a lookup that never waits. -ENODATA if it is not.
+ * memfd_secret() memory is taken out of the kernel's direct map: never read
+ * it (GUP refuses it too; its owner can clear the VM_DONTDUMP it carries).
+ */
+static bool kmd_vma_is_secret(struct vm_area_struct *vma)
+{
+	return vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC;
+}
+
+/*
+ * Copy from the page cache the page of a regular file mapped by @vma at
+ * @addr, if it is there, up to date, inside the file and not poisoned: a
+ * lookup that never waits. -ENODATA if it is not in memory, -EFAULT past the
+ * end of the file (where a fault would raise SIGBUS), -EIO if poisoned.
  */
 static int kmd_read_page_cache(struct vm_area_struct *vma, u64 addr, void *dst,
 			       size_t len)
 {
+	struct inode *inode = file_inode(vma->vm_file);
 	pgoff_t index = linear_page_index(vma, addr);
 	struct folio *folio;
 	void *src;
 	int err = -ENODATA;
 
-	if (vma->anon_vma)	/* private copies may differ from the file */
+	/* Private copies may differ from the file; a device's pages are its own. */
+	if (vma->anon_vma || !S_ISREG(inode->i_mode))
 		return -ENODATA;
+	if ((loff_t)index << PAGE_SHIFT >= i_size_read(inode))
+		return -EFAULT;
 	folio = filemap_get_folio(vma->vm_file->f_mapping, index);
 	if (IS_ERR_OR_NULL(folio))	/* NULL before 6.3, ERR_PTR after */
 		return -ENODATA;
-	if (folio_test_uptodate(folio)) {
+	if (folio_test_hwpoison(folio) || folio_test_has_hwpoisoned(folio)) {
+		err = -EIO;
+	} else if (folio_test_uptodate(folio)) {
 		src = kmap_local_page(folio_file_page(folio, index));
 		memcpy(dst, src + offset_in_page(addr), len);
 		kunmap_local(src);
@@ -198,6 +224,7 @@ static int kmd_read_page_locked(struct kmd_reader *r, u64 addr, void *dst,
 	struct vm_area_struct *vma = vma_lookup(r->mm, addr);
 	struct page *page;
 	void *src;
+	long got;
 	int err;
 
 	if (!vma)
@@ -205,9 +232,14 @@ static int kmd_read_page_locked(struct kmd_reader *r, u64 addr, void *dst,
 	err = kmd_vma_refusal(vma->vm_flags);
 	if (err)
 		return err;
+	if (kmd_vma_is_secret(vma))
+		return -EPERM;
 	if (kmd_vma_fault_may_hang(vma)) {
-		if (kmd_gup_remote_one(r->mm, addr & PAGE_MASK, FOLL_FORCE | FOLL_NOFAULT,
-				       &page, NULL) != 1)
+		got = kmd_gup_remote_one(r->mm, addr & PAGE_MASK, FOLL_FORCE | FOLL_NOFAULT,
+					 &page, NULL);
+		if (got == -EINTR)
+			return -EINTR;
+		if (got != 1)
 			return kmd_read_page_cache(vma, addr, dst, len);
 	} else if (kmd_gup_remote_one(r->mm, addr & PAGE_MASK, FOLL_FORCE, &page,
 				      current->flags & PF_KTHREAD ? NULL : locked) != 1) {

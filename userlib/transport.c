@@ -189,7 +189,8 @@ static HRESULT kmd_tr_run(struct kmd_tr *tr, struct nl_msg *msg, struct kmd_req 
 		return kmd_hr_from_nle(tr, err, "sending the request to the kmdump module failed");
 	while (!r->done && !(r->stopped && r->abandon)) {
 		err = nl_recvmsgs(tr->sk, tr->cb);
-		if (err == -NLE_AGAIN) {
+		/* An NLMSG_ERROR of -EAGAIN also comes back as -NLE_AGAIN: not a timeout. */
+		if (err == -NLE_AGAIN && !r->done) {
 			snprintf(tr->errmsg, sizeof(tr->errmsg),
 				 "the kmdump module did not answer within %d s", KMD_TR_REPLY_TIMEOUT_S);
 			return (HRESULT)KMDUMP_E_TIMEOUT;
@@ -617,7 +618,7 @@ static int kmd_parse_piece(struct kmd_req *r, struct nlmsghdr *nlh, struct nlatt
 		ext[p.nfailed].addr = kmd_u64(in, KMDUMP_A_RANGE_ADDR);
 		ext[p.nfailed].len = kmd_u64(in, KMDUMP_A_RANGE_LEN);
 		ext[p.nfailed].hr = in[KMDUMP_A_RANGE_HRESULT] ?
-			(HRESULT)nla_get_u32(in[KMDUMP_A_RANGE_HRESULT]) : p.hr;
+			(HRESULT)kmd_u32(in, KMDUMP_A_RANGE_HRESULT) : p.hr;
 		p.nfailed++;
 	}
 	return ((kmd_tr_piece_fn)w->fn)(w->arg, &p);
@@ -684,8 +685,10 @@ static int kmd_buf_piece(void *arg, const struct kmd_tr_piece *p)
 	}
 	memcpy(b->buf + off, p->data, p->data_len);
 	for (i = 0; i < p->nfailed; i++)
-		if (p->failed[i].addr < b->first_fail)
+		if (p->failed[i].addr < b->first_fail) {	/* the first failure says why */
 			b->first_fail = p->failed[i].addr;
+			b->hr = p->failed[i].hr;
+		}
 	if (FAILED(p->hr) && SUCCEEDED(b->hr))
 		b->hr = p->hr;
 	return 0;
