@@ -155,6 +155,7 @@ int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c)
  */
 static bool kmd_vma_fault_may_hang(struct vm_area_struct *vma)
 {
+	struct super_block *sb;
 	struct inode *inode;
 	unsigned long magic;
 
@@ -163,10 +164,14 @@ static bool kmd_vma_fault_may_hang(struct vm_area_struct *vma)
 	inode = file_inode(vma->vm_file);
 	if (!S_ISREG(inode->i_mode))
 		return true;
-	magic = inode->i_sb->s_magic;
+	sb = inode->i_sb;
+	magic = sb->s_magic;
 	if (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC)
 		return false;
-	return !inode->i_sb->s_bdev || magic == FUSE_SUPER_MAGIC;
+	if (magic == FUSE_SUPER_MAGIC)
+		return true;
+	/* btrfs needs devices but keeps s_bdev NULL */
+	return !sb->s_bdev && !(sb->s_type->fs_flags & FS_REQUIRES_DEV);
 }
 
 /*
