@@ -10,8 +10,7 @@ kout=$(mktemp -d /tmp/kmdump-core.XXXXXX) && chmod 755 "$kout"
 start_spinner() {
 	"$spinner" "$kout/$1.count" &
 	spin_pid=$!
-	for _ in $(seq 50); do [ -s "$kout/$1.count" ] && return 0; sleep 0.1; done
-	return 1
+	e2e_within 5 test -s "$kout/$1.count"
 }
 
 count_of() { cat "$kout/$1.count" 2>/dev/null || echo 0; }
@@ -32,8 +31,5 @@ still() {
 # field KEY LINE...: the value of KEY=... in the text on stdin.
 field() { grep -o "$1=[^ ]*" | head -n 1 | cut -d= -f2; }
 
-# wait_file FILE PATTERN SECONDS
-wait_for() {
-	for _ in $(seq $(($3 * 10))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-	return 1
-}
+# wait_for FILE PATTERN SECONDS: FILE gets a line matching PATTERN within SECONDS.
+wait_for() { e2e_within "$3" grep -q "$2" "$1" 2>/dev/null; }

@@ -95,13 +95,7 @@ moving() { e2e_within "$2" counts_are_not "$1" "$(counts_of "$1")"; }
 still() { ! moving "$1" "$2"; }
 
 # wait_for FILE REGEX SECONDS: FILE gets a line matching REGEX within SECONDS.
-wait_for() {
-	for _ in $(seq $(($3 * 10))); do
-		grep -qE "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_for() { e2e_within "$3" grep -qE "$2" "$1" 2>/dev/null; }
 
 # field KEY: the value of KEY=... in the first line of stdin that has it.
 field() { grep -o "$1=[^ ]*" | head -n 1 | cut -d= -f2; }
