@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <kmdump/kmdump.h>
+/* the callback reads DbgHelp's callback structures */
+#include <kmdump/minidumpapiset.h>
 
 struct cmd_state {
 	bool verbose;     /* trace every callback on stderr */

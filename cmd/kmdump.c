@@ -304,8 +304,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct cmd_state st = { .kernel_fd = -1 };
-	struct kmdump_options ko;
-	struct kmdump_result res;
+	struct kmdump_result res = KMDUMP_RESULT_INIT;
 	HRESULT hr;
 	int rc;
 
@@ -327,14 +326,11 @@ int main(int argc, char **argv)
 	if (st.progress)
 		st.total = readable_bytes(o.pid);
 
-	kmdump_options_init(&ko, o.pid);
-	ko.dump_type = o.dump_type;
-	ko.flags = o.flags;
-	ko.max_size = o.max_size;
-	ko.stack_limit = o.stack_limit;
-	ko.callback = cmd_callback;
-	ko.callback_param = &st;
-	hr = kmdump_write_dump_file(&ko, o.path, &res);
+	struct kmdump_options ko = KMDUMP_OPTS(.dump_type = o.dump_type, .flags = o.flags,
+					       .max_size = o.max_size,
+					       .stack_limit = o.stack_limit,
+					       .callback = cmd_callback, .callback_param = &st);
+	hr = kmdump_write_dump_file(o.pid, o.path, &ko, &res);
 	cmd_progress_end(&st);
 	if (FAILED(hr)) {
 		if (st.kernel_fd >= 0) {

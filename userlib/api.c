@@ -7,14 +7,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 #include "api.h"
-
-void kmdump_options_init(struct kmdump_options *o, pid_t pid)
-{
-	memset(o, 0, sizeof(*o));
-	o->pid = pid;
-	o->fd = -1;
-	o->pidfd = -1;
-}
+#include "opts.h"
 
 static int open_pidfd(pid_t pid)
 {
@@ -62,50 +55,6 @@ HRESULT kmd_dump_pid(kmd_open_fn open_source, struct kmd_dump_args *a, struct km
 	return hr;
 }
 
-static void args_from_options(struct kmd_dump_args *a, const struct kmdump_options *o)
-{
-	memset(a, 0, sizeof(*a));
-	a->pid = (uint32_t)o->pid;
-	a->pidfd = o->pidfd;
-	a->fd = o->fd;
-	a->dump_type = o->dump_type;
-	a->flags = o->flags;
-	a->exception = o->exception;
-	a->user_streams = o->user_streams;
-	a->user_stream_count = o->user_stream_count;
-	a->callback = o->callback;
-	a->callback_param = o->callback_param;
-	a->max_size = o->max_size;
-	a->stack_limit = o->stack_limit;
-	a->now = time(NULL);
-}
-
-/* Common entry checks: a result to fill (the caller's or a scratch one) and options. */
-static HRESULT begin_dump(const struct kmdump_options *o, struct kmdump_result **result,
-			  struct kmdump_result *scratch, struct kmd_dump_args *a)
-{
-	if (!*result)
-		*result = scratch;
-	if (!o) {
-		memset(*result, 0, sizeof(**result));
-		snprintf((*result)->message, sizeof((*result)->message), "no options given");
-		return E_INVALIDARG;
-	}
-	args_from_options(a, o);
-	return S_OK;
-}
-
-HRESULT kmdump_write_dump(const struct kmdump_options *o, struct kmdump_result *result)
-{
-	struct kmdump_result local;
-	struct kmd_dump_args a;
-	HRESULT hr = begin_dump(o, &result, &local, &a);
-
-	if (FAILED(hr))
-		return hr;
-	return kmd_dump_pid(kmd_source_kmod_open, &a, result);
-}
-
 HRESULT kmd_dump_path(kmd_open_fn open_source, struct kmd_dump_args *a, const char *path,
 		      struct kmdump_result *res)
 {
@@ -135,14 +84,81 @@ HRESULT kmd_dump_path(kmd_open_fn open_source, struct kmd_dump_args *a, const ch
 	return hr;
 }
 
-HRESULT kmdump_write_dump_file(const struct kmdump_options *o, const char *path,
+/* The caller's options, checked, as the engine's arguments (opts may be NULL). */
+static HRESULT args_from_options(struct kmd_dump_args *a, pid_t pid, int fd,
+				 const struct kmdump_options *o, struct kmdump_result *res)
+{
+	memset(a, 0, sizeof(*a));
+	a->pid = (uint32_t)pid;
+	a->fd = fd;
+	a->now = time(NULL);
+	a->pidfd = -1;
+	if (!o)
+		return S_OK;
+	if (!kmd_opts_check(o, o->sz, sizeof(*o), "kmdump_options", res->message,
+			    sizeof(res->message)))
+		return E_INVALIDARG;
+	if (KMD_OPTS_GET(o, reserved, 0)) {
+		snprintf(res->message, sizeof(res->message), "kmdump_options.reserved must be 0");
+		return E_INVALIDARG;
+	}
+	a->dump_type = KMD_OPTS_GET(o, dump_type, 0);
+	a->flags = KMD_OPTS_GET(o, flags, 0);
+	a->exception = KMD_OPTS_GET(o, exception, NULL);
+	a->user_streams = KMD_OPTS_GET(o, user_streams, NULL);
+	a->callback = KMD_OPTS_GET(o, callback, NULL);
+	a->callback_param = KMD_OPTS_GET(o, callback_param, NULL);
+	a->max_size = KMD_OPTS_GET(o, max_size, 0);
+	a->user_stream_count = KMD_OPTS_GET(o, user_stream_count, 0);
+	a->stack_limit = KMD_OPTS_GET(o, stack_limit, 0);
+	if (KMD_OPTS_GET(o, pidfd, 0) > 0)
+		a->pidfd = o->pidfd;
+	return S_OK;
+}
+
+/*
+ * The caller's result gets the first sz bytes of ours (sz kept), so a caller built
+ * against an older header never sees a member it does not know written past its struct.
+ * A result whose sz is too small to trust is left alone: the HRESULT still says it.
+ */
+static void result_out(struct kmdump_result *out, const struct kmdump_result *r)
+{
+	size_t sz;
+
+	if (!out || out->sz < sizeof(out->sz))
+		return;
+	sz = out->sz < sizeof(*r) ? out->sz : sizeof(*r);
+	memcpy((char *)out + sizeof(out->sz), (const char *)r + sizeof(r->sz),
+	       sz - sizeof(r->sz));
+}
+
+/* Both entry points: options checked, then a dump to fd or to a file created at path. */
+static HRESULT write_dump(pid_t pid, int fd, const char *path, const struct kmdump_options *o,
+			  struct kmdump_result *result)
+{
+	struct kmdump_result r = { .sz = sizeof(r) };
+	struct kmd_dump_args a;
+	HRESULT hr;
+
+	if (result && result->sz < sizeof(result->sz))
+		hr = E_INVALIDARG; /* no room to say why: the HRESULT must do */
+	else
+		hr = args_from_options(&a, pid, fd, o, &r);
+	if (SUCCEEDED(hr))
+		hr = path ? kmd_dump_path(kmd_source_kmod_open, &a, path, &r) :
+			    kmd_dump_pid(kmd_source_kmod_open, &a, &r);
+	result_out(result, &r);
+	return hr;
+}
+
+int32_t kmdump_write_dump(pid_t pid, int fd, const struct kmdump_options *o,
+			  struct kmdump_result *result)
+{
+	return write_dump(pid, fd, NULL, o, result);
+}
+
+int32_t kmdump_write_dump_file(pid_t pid, const char *path, const struct kmdump_options *o,
 			       struct kmdump_result *result)
 {
-	struct kmdump_result local;
-	struct kmd_dump_args a;
-	HRESULT hr = begin_dump(o, &result, &local, &a);
-
-	if (FAILED(hr))
-		return hr;
-	return kmd_dump_path(kmd_source_kmod_open, &a, path, result);
+	return write_dump(pid, -1, path ? path : "", o, result);
 }

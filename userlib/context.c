@@ -40,7 +40,7 @@ static void fill_integer(CONTEXT *c, const struct user_regs_struct *r)
  * Breakpad's Linux writer uses CONTEXT_FULL|CONTEXT_SEGMENTS; with the debug registers
  * captured too, CONTEXT_ALL. The CPU bits stay exactly CONTEXT_AMD64 (readers check).
  */
-void context_from_regs(CONTEXT *c, const struct kmd_src_thread *t)
+void kmd_context_from_regs(CONTEXT *c, const struct kmd_src_thread *t)
 {
 	memset(c, 0, sizeof(*c));
 	c->ContextFlags = CONTEXT_AMD64;

@@ -13,7 +13,7 @@
 
 #define HR_CANCELLED ((HRESULT)KMDUMP_E_CANCELLED)
 
-HRESULT eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
+HRESULT kmd_eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,7 +28,7 @@ HRESULT eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
 	return hr;
 }
 
-BOOL eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
+BOOL kmd_eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
 		  MINIDUMP_CALLBACK_OUTPUT *out)
 {
 	if (!e->a->callback)
@@ -47,10 +47,10 @@ static void eng_on_status(void *arg, HRESULT status)
 	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
 
 	in.Status = status;
-	eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
+	kmd_eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
 }
 
-HRESULT eng_poll_cancel(struct eng *e)
+HRESULT kmd_eng_poll_cancel(struct eng *e)
 {
 	MINIDUMP_CALLBACK_INPUT in = { 0 };
 	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
@@ -59,10 +59,10 @@ HRESULT eng_poll_cancel(struct eng *e)
 		return S_OK;
 	out.CheckCancel = TRUE;
 	out.Cancel = FALSE;
-	if (!eng_callback(e, CancelCallback, &in, &out))
+	if (!kmd_eng_callback(e, CancelCallback, &in, &out))
 		return S_OK;
 	if (out.Cancel)
-		return eng_fail(e, HR_CANCELLED, "the dump was cancelled by the callback");
+		return kmd_eng_fail(e, HR_CANCELLED, "the dump was cancelled by the callback");
 	if (!out.CheckCancel)
 		e->polling = false;
 	return S_OK;
@@ -75,50 +75,50 @@ static HRESULT step_negotiate(struct eng *e)
 	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
 
 	out.Status = E_NOTIMPL;
-	eng_callback(e, IsProcessSnapshotCallback, &in, &out);
+	kmd_eng_callback(e, IsProcessSnapshotCallback, &in, &out);
 
 	memset(&out, 0, sizeof(out));
 	out.Status = E_NOTIMPL;
-	e->vm_on = eng_callback(e, VmStartCallback, &in, &out) && out.Status == S_FALSE;
+	e->vm_on = kmd_eng_callback(e, VmStartCallback, &in, &out) && out.Status == S_FALSE;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
 	in.Io.Handle = e->a->fd;
 	out.Status = E_NOTIMPL;
-	e->io_redirect = eng_callback(e, IoStartCallback, &in, &out) && out.Status == S_FALSE;
+	e->io_redirect = kmd_eng_callback(e, IoStartCallback, &in, &out) && out.Status == S_FALSE;
 
 	memset(&in, 0, sizeof(in));
 	memset(&out, 0, sizeof(out));
-	if (eng_callback(e, SecondaryFlagsCallback, &in, &out))
+	if (kmd_eng_callback(e, SecondaryFlagsCallback, &in, &out))
 		e->secondary = out.SecondaryFlags;
 	if (e->secondary & ~(uint32_t)MiniSecondaryValidFlags)
-		return eng_fail(e, E_INVALIDARG,
+		return kmd_eng_fail(e, E_INVALIDARG,
 				"SecondaryFlagsCallback returned 0x%x; only MiniSecondaryWithoutPowerInfo (0x1) is defined",
 				e->secondary);
 	if (!e->io_redirect) {
 		int fl = fcntl(e->a->fd, F_GETFL);
 
 		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
-			return eng_fail(e, E_HANDLE, "the output descriptor %d is not open for writing",
+			return kmd_eng_fail(e, E_HANDLE, "the output descriptor %d is not open for writing",
 					e->a->fd);
 		if (fl & O_APPEND)
-			return eng_fail(e, E_INVALIDARG,
+			return kmd_eng_fail(e, E_INVALIDARG,
 					"the output descriptor %d is opened with O_APPEND, which ignores the offsets a dump is written at; open it without O_APPEND",
 					e->a->fd);
 		e->base = lseek(e->a->fd, 0, SEEK_CUR);
 		if (e->base < 0)
-			return eng_fail(e, (HRESULT)KMDUMP_E_SEEK,
+			return kmd_eng_fail(e, (HRESULT)KMDUMP_E_SEEK,
 					"the output descriptor %d cannot be written at an offset: give a regular file, or redirect I/O with IoStartCallback",
 					e->a->fd);
 	}
 	e->polling = true;
-	return eng_poll_cancel(e);
+	return kmd_eng_poll_cancel(e);
 }
 
 /* Step 6: IncludeThreadCallback per thread. */
 static HRESULT step_include_threads(struct eng *e)
 {
-	uint32_t defaults = policy_thread_flags(e->a->dump_type);
+	uint32_t defaults = kmd_policy_thread_flags(e->a->dump_type);
 	size_t i;
 
 	for (i = 0; i < e->nthreads; i++) {
@@ -126,13 +126,13 @@ static HRESULT step_include_threads(struct eng *e)
 		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
 		struct eng_thread *t = &e->threads[i];
 
-		if (FAILED(eng_poll_cancel(e)))
+		if (FAILED(kmd_eng_poll_cancel(e)))
 			return e->err;
 		t->src = &e->sthreads[i];
 		t->flags = defaults;
 		in.IncludeThread.ThreadId = t->src->tid;
 		out.ThreadWriteFlags = defaults;
-		if (e->a->callback && !eng_callback(e, IncludeThreadCallback, &in, &out))
+		if (e->a->callback && !kmd_eng_callback(e, IncludeThreadCallback, &in, &out))
 			t->excluded = true;
 		else if (e->a->callback)
 			t->flags &= out.ThreadWriteFlags;
@@ -145,7 +145,7 @@ static HRESULT step_include_threads(struct eng *e)
 /* Step 7: IncludeModuleCallback per module. */
 static HRESULT step_include_modules(struct eng *e)
 {
-	uint32_t defaults = policy_module_flags(e->a->dump_type);
+	uint32_t defaults = kmd_policy_module_flags(e->a->dump_type);
 	size_t i;
 
 	for (i = 0; i < e->nmodules; i++) {
@@ -153,13 +153,13 @@ static HRESULT step_include_modules(struct eng *e)
 		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
 		struct eng_module *m = &e->modules[i];
 
-		if (FAILED(eng_poll_cancel(e)))
+		if (FAILED(kmd_eng_poll_cancel(e)))
 			return e->err;
 		m->src = &e->smodules[i];
 		m->flags = defaults;
 		in.IncludeModule.BaseOfImage = m->src->base;
 		out.ModuleWriteFlags = defaults;
-		if (e->a->callback && !eng_callback(e, IncludeModuleCallback, &in, &out))
+		if (e->a->callback && !kmd_eng_callback(e, IncludeModuleCallback, &in, &out))
 			m->excluded = true;
 		else if (e->a->callback)
 			m->flags &= out.ModuleWriteFlags;
@@ -173,8 +173,8 @@ static HRESULT step_include_modules(struct eng *e)
 static void thread_stack_range(struct eng *e, struct eng_thread *t)
 {
 	uint64_t limit = e->a->stack_limit ? e->a->stack_limit : KMD_DEFAULT_STACK;
-	uint64_t sp = exception_stack_pointer(e, t);
-	const struct kmd_src_vma *v = vma_find(e, sp);
+	uint64_t sp = kmd_exception_stack_pointer(e, t);
+	const struct kmd_src_vma *v = kmd_vma_find(e, sp);
 	uint64_t hi_bound;
 
 	t->stack_lo = t->stack_hi = 0;
@@ -193,7 +193,7 @@ static void thread_stack_range(struct eng *e, struct eng_thread *t)
 
 static HRESULT stack_failed(struct eng *e, const struct eng_thread *t, HRESULT hr, size_t done)
 {
-	return eng_fail(e, hr, "the stack of thread %u at 0x%llx could not be read (%zu of %llu bytes)",
+	return kmd_eng_fail(e, hr, "the stack of thread %u at 0x%llx could not be read (%zu of %llu bytes)",
 			t->src->tid, (unsigned long long)t->stack_lo, done,
 			(unsigned long long)(t->stack_hi - t->stack_lo));
 }
@@ -211,7 +211,7 @@ static HRESULT read_stacks_batched(struct eng *e)
 	HRESULT hr;
 
 	if (!r)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nthreads; i++) {
 		struct eng_thread *t = &e->threads[i];
 
@@ -222,14 +222,14 @@ static HRESULT read_stacks_batched(struct eng *e)
 		r[n].buf = t->stack = malloc(r[n].len);
 		if (!t->stack) {
 			free(r);
-			return eng_fail(e, E_OUTOFMEMORY, "out of memory reading the stacks");
+			return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory reading the stacks");
 		}
 		n++;
 	}
 	hr = n ? e->src->ops->read_batch(e->src->ctx, r, n) : S_OK;
 	if (FAILED(hr)) {
 		free(r);
-		return eng_fail(e, hr, "reading the threads' stacks failed: %s", kmdump_strerror(hr));
+		return kmd_eng_fail(e, hr, "reading the threads' stacks failed: %s", kmdump_strerror(hr));
 	}
 	for (i = 0, n = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
 		if (!wants_stack(&e->threads[i]))
@@ -255,8 +255,8 @@ static HRESULT read_stacks_one_by_one(struct eng *e)
 			continue;
 		t->stack = malloc(t->stack_hi - t->stack_lo);
 		if (!t->stack)
-			return eng_fail(e, E_OUTOFMEMORY, "out of memory reading a stack");
-		hr = mem_read(e, t->stack_lo, t->stack, t->stack_hi - t->stack_lo, &done);
+			return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory reading a stack");
+		hr = kmd_mem_read(e, t->stack_lo, t->stack, t->stack_hi - t->stack_lo, &done);
 		if (FAILED(hr))
 			stack_failed(e, t, hr, done);
 	}
@@ -271,21 +271,21 @@ static HRESULT step_threads(struct eng *e)
 	size_t i;
 
 	if (!in)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
 		MINIDUMP_CALLBACK_OUTPUT out = { 0 };
 		struct eng_thread *t = &e->threads[i];
 
 		if (t->excluded)
 			continue;
-		if (FAILED(eng_poll_cancel(e)))
+		if (FAILED(kmd_eng_poll_cancel(e)))
 			break;
 		t->ctx = aligned_alloc(16, sizeof(CONTEXT));
 		if (!t->ctx) {
-			eng_fail(e, E_OUTOFMEMORY, "out of memory");
+			kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 			break;
 		}
-		context_from_regs(t->ctx, t->src);
+		kmd_context_from_regs(t->ctx, t->src);
 		thread_stack_range(e, t);
 		t->teb = t->src->regs.fs_base;
 		memset(in, 0, sizeof(*in));
@@ -301,7 +301,7 @@ static HRESULT step_threads(struct eng *e)
 		}
 		out.ThreadWriteFlags = t->flags;
 		if (e->a->callback) {
-			if (!eng_callback(e, ex ? ThreadExCallback : ThreadCallback, in, &out))
+			if (!kmd_eng_callback(e, ex ? ThreadExCallback : ThreadCallback, in, &out))
 				t->excluded = true;
 			else
 				t->flags &= out.ThreadWriteFlags;
@@ -325,7 +325,7 @@ static void module_describe(struct eng_module *m, bool strip_dirs)
 
 	if (strip_dirs && slash)
 		path = slash + 1;
-	utf8_to_utf16(path, &m->wpath, &m->wpath_units);
+	kmd_utf8_to_utf16(path, &m->wpath, &m->wpath_units);
 	m->cv_len = 0;
 	if (m->src->build_id_len) {
 		uint32_t sig = KMDUMP_CV_SIGNATURE_ELF;
@@ -355,11 +355,11 @@ static HRESULT step_modules(struct eng *e)
 			m->excluded = true;
 			continue;
 		}
-		if (FAILED(eng_poll_cancel(e)))
+		if (FAILED(kmd_eng_poll_cancel(e)))
 			return e->err;
 		module_describe(m, strip);
 		if (!m->wpath)
-			return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+			return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 		in.Module.FullPath = m->wpath;
 		in.Module.BaseOfImage = m->src->base;
 		in.Module.SizeOfImage = (ULONG)m->src->size;
@@ -367,7 +367,7 @@ static HRESULT step_modules(struct eng *e)
 		in.Module.SizeOfCvRecord = m->cv_len;
 		out.ModuleWriteFlags = m->flags;
 		if (e->a->callback) {
-			if (!eng_callback(e, ModuleCallback, &in, &out))
+			if (!kmd_eng_callback(e, ModuleCallback, &in, &out))
 				m->excluded = true;
 			else
 				m->flags &= out.ModuleWriteFlags;
@@ -396,11 +396,11 @@ static void scan_stacks(struct eng *e)
 			uint64_t w;
 
 			memcpy(&w, t->stack + k * 8, 8);
-			m = policy_module_index(e, w);
+			m = kmd_policy_module_index(e, w);
 			if (m >= 0)
 				e->modules[m].referenced = true;
 		}
-		m = !t->excluded && t->ctx ? policy_module_index(e, t->ctx->Rip) : -1;
+		m = !t->excluded && t->ctx ? kmd_policy_module_index(e, t->ctx->Rip) : -1;
 		if (m >= 0)
 			e->modules[m].referenced = true;
 	}
@@ -421,20 +421,20 @@ static HRESULT step_memory_loops(struct eng *e)
 			uint64_t lo, hi;
 			int rc;
 
-			if (FAILED(eng_poll_cancel(e)))
+			if (FAILED(kmd_eng_poll_cancel(e)))
 				return e->err;
-			if (!eng_callback(e, types[pass], &in, &out) || !out.MemorySize)
+			if (!kmd_eng_callback(e, types[pass], &in, &out) || !out.MemorySize)
 				break;
 			lo = out.MemoryBase;
 			hi = lo + out.MemorySize;
 			if (hi < lo)
-				return eng_fail(e, E_INVALIDARG,
+				return kmd_eng_fail(e, E_INVALIDARG,
 						"%s returned a range that wraps around (0x%llx + 0x%x)",
 						pass ? "RemoveMemoryCallback" : "MemoryCallback",
 						(unsigned long long)lo, out.MemorySize);
-			rc = pass ? ranges_remove(&e->blocks, lo, hi) : ranges_add(&e->blocks, lo, hi);
+			rc = pass ? kmd_ranges_remove(&e->blocks, lo, hi) : kmd_ranges_add(&e->blocks, lo, hi);
 			if (rc)
-				return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+				return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 		}
 	}
 	return S_OK;
@@ -448,7 +448,7 @@ static void step_kernel_dump(struct eng *e)
 	HRESULT hr;
 
 	out.Handle = INVALID_HANDLE_VALUE;
-	if (!eng_callback(e, WriteKernelMinidumpCallback, &in, &out) ||
+	if (!kmd_eng_callback(e, WriteKernelMinidumpCallback, &in, &out) ||
 	    out.Handle == INVALID_HANDLE_VALUE)
 		return;
 	if (out.Handle < 0 || out.Handle > INT32_MAX)
@@ -458,7 +458,7 @@ static void step_kernel_dump(struct eng *e)
 	e->res->kernel_dump_status = hr;
 	in.Status = hr;
 	memset(&out, 0, sizeof(out));
-	eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
+	kmd_eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
 }
 
 static HRESULT load_process(struct eng *e)
@@ -473,18 +473,18 @@ static HRESULT load_process(struct eng *e)
 		cap |= KMD_CAPTURE_KSTACKS;
 	hr = ops->capture(e->src->ctx, cap);
 	if (FAILED(hr))
-		return eng_fail(e, hr, "capturing process %u failed: %s", e->a->pid,
+		return kmd_eng_fail(e, hr, "capturing process %u failed: %s", e->a->pid,
 				kmdump_strerror(hr));
 	if (FAILED(hr = ops->process(e->src->ctx, &e->proc)) ||
 	    FAILED(hr = ops->threads(e->src->ctx, &e->sthreads, &e->nthreads)) ||
 	    FAILED(hr = ops->vmas(e->src->ctx, &e->vmas, &e->nvmas)) ||
 	    FAILED(hr = ops->modules(e->src->ctx, &e->smodules, &e->nmodules)))
-		return eng_fail(e, hr, "reading the capture of process %u failed: %s",
+		return kmd_eng_fail(e, hr, "reading the capture of process %u failed: %s",
 				e->a->pid, kmdump_strerror(hr));
 	e->threads = calloc(e->nthreads + 1, sizeof(*e->threads));
 	e->modules = calloc(e->nmodules + 1, sizeof(*e->modules));
 	if (!e->threads || !e->modules)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	return S_OK;
 }
 
@@ -494,40 +494,40 @@ static HRESULT check_args(struct eng *e)
 	uint32_t i, j;
 
 	if (!a->pid)
-		return eng_fail(e, E_INVALIDARG, "no process id given");
+		return kmd_eng_fail(e, E_INVALIDARG, "no process id given");
 	if (a->fd < 0 && !a->callback)
-		return eng_fail(e, E_HANDLE, "no output: the descriptor is %d", a->fd);
+		return kmd_eng_fail(e, E_HANDLE, "no output: the descriptor is %d", a->fd);
 	if (a->user_stream_count && !a->user_streams)
-		return eng_fail(e, E_INVALIDARG, "user_stream_count is %u but no streams given",
+		return kmd_eng_fail(e, E_INVALIDARG, "user_stream_count is %u but no streams given",
 				a->user_stream_count);
-	if (a->user_stream_count > KMD_MAX_DIRECTORY - 24)
-		return eng_fail(e, E_INVALIDARG, "too many user streams (%u, at most %u)",
-				a->user_stream_count, KMD_MAX_DIRECTORY - 24);
+	if (a->user_stream_count > KMD_MAX_USER_STREAMS)
+		return kmd_eng_fail(e, E_INVALIDARG, "too many user streams (%u, at most %u)",
+				a->user_stream_count, KMD_MAX_USER_STREAMS);
 	for (i = 0; i < a->user_stream_count; i++) {
-		const MINIDUMP_USER_STREAM *s = &a->user_streams[i];
+		const struct kmdump_user_stream *s = &a->user_streams[i];
 
-		if (s->Type <= LastReservedStream || (s->Type & 0xFFFF0000u) == 0x47670000u ||
-		    s->Type == KMDUMP_STREAM_THREAD_KSTACKS)
-			return eng_fail(e, E_INVALIDARG,
+		if (s->type <= LastReservedStream || (s->type & 0xFFFF0000u) == 0x47670000u ||
+		    s->type == KMDUMP_STREAM_THREAD_KSTACKS)
+			return kmd_eng_fail(e, E_INVALIDARG,
 					"user stream %u has type 0x%x: user streams need a type above 0xFFFF that the library does not write itself",
-					i, s->Type);
-		if (s->BufferSize && !s->Buffer)
-			return eng_fail(e, E_INVALIDARG, "user stream %u has no buffer", i);
+					i, s->type);
+		if (s->size && !s->buffer)
+			return kmd_eng_fail(e, E_INVALIDARG, "user stream %u has no buffer", i);
 		for (j = 0; j < i; j++)
-			if (a->user_streams[j].Type == s->Type)
-				return eng_fail(e, E_INVALIDARG,
+			if (a->user_streams[j].type == s->type)
+				return kmd_eng_fail(e, E_INVALIDARG,
 						"user stream type 0x%x appears twice; each stream type may appear once",
-						s->Type);
+						s->type);
 	}
-	return policy_check_type(e);
+	return kmd_policy_check_type(e);
 }
 
 /* Steps 12-15: the file. Metadata first, then memory, the tables, the directory. */
 static HRESULT write_dump(struct eng *e)
 {
-	if (FAILED(streams_write_metadata(e)) || FAILED(streams_write_memory_list(e)) ||
-	    FAILED(streams_write_thread_list(e)) || FAILED(streams_write_memory64(e)) ||
-	    FAILED(streams_write_directory(e)) || FAILED(sink_finish(e)))
+	if (FAILED(kmd_streams_write_metadata(e)) || FAILED(kmd_streams_write_memory_list(e)) ||
+	    FAILED(kmd_streams_write_thread_list(e)) || FAILED(kmd_streams_write_memory64(e)) ||
+	    FAILED(kmd_streams_write_directory(e)) || FAILED(kmd_sink_finish(e)))
 		return e->err;
 	return S_OK;
 }
@@ -544,9 +544,9 @@ static void eng_free(struct eng *e)
 		free(e->modules[i].wpath);
 	free(e->threads);
 	free(e->modules);
-	ranges_free(&e->blocks);
-	ranges_free(&e->module_spans);
-	ranges_free(&e->stack_spans);
+	kmd_ranges_free(&e->blocks);
+	kmd_ranges_free(&e->module_spans);
+	kmd_ranges_free(&e->stack_spans);
 	free(e->mod_order);
 	free(e->mem.v);
 	free(e->mem64.v);
@@ -586,11 +586,11 @@ HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 	src->on_status = eng_on_status;
 	src->status_arg = &e;
 	if (SUCCEEDED(check_args(&e)) && SUCCEEDED(step_negotiate(&e)) &&
-	    SUCCEEDED(load_process(&e)) && SUCCEEDED(exception_resolve(&e)) &&
+	    SUCCEEDED(load_process(&e)) && SUCCEEDED(kmd_exception_resolve(&e)) &&
 	    SUCCEEDED(step_include_threads(&e)) && SUCCEEDED(step_include_modules(&e)) &&
-	    SUCCEEDED(step_threads(&e)) && SUCCEEDED(policy_build_spans(&e))) {
+	    SUCCEEDED(step_threads(&e)) && SUCCEEDED(kmd_policy_build_spans(&e))) {
 		scan_stacks(&e);
-		if (SUCCEEDED(step_modules(&e)) && SUCCEEDED(policy_add_blocks(&e)) &&
+		if (SUCCEEDED(step_modules(&e)) && SUCCEEDED(kmd_policy_add_blocks(&e)) &&
 		    SUCCEEDED(step_memory_loops(&e)))
 			write_dump(&e);
 	}
@@ -599,7 +599,7 @@ HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 		step_kernel_dump(&e);
 	src->ops->thaw(src->ctx);
 	if (FAILED(e.err))
-		sink_invalidate(&e);
+		kmd_sink_invalidate(&e);
 	fill_result(&e);
 	src->on_status = NULL;
 	eng_free(&e);

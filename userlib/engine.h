@@ -15,6 +15,8 @@
 
 #include <time.h>
 #include <kmdump/kmdump.h>
+#include <kmdump/minidumpapiset.h>
+#include <kmdump/streams.h>
 #include "source.h"
 
 #define KMD_PAGE 4096ull
@@ -23,6 +25,7 @@
 #define KMD_READ_CHUNK (1024u * 1024u)
 #define KMD_CONTEXT_BLOB 1248u /* 1232-byte CONTEXT + 16 zero bytes (lldb) */
 #define KMD_MAX_DIRECTORY 64u
+#define KMD_MAX_USER_STREAMS (KMD_MAX_DIRECTORY - 24) /* beside our 19 and spare */
 
 /* Internal arguments: the public API and MiniDumpWriteDump both end up here. */
 struct kmd_dump_args {
@@ -34,9 +37,9 @@ struct kmd_dump_args {
 	const struct kmdump_exception *exception;
 	/* Windows form (MiniDumpWriteDump); with ClientPointers it is read from the target */
 	const MINIDUMP_EXCEPTION_INFORMATION *win_exception;
-	const MINIDUMP_USER_STREAM *user_streams;
+	const struct kmdump_user_stream *user_streams;
 	uint32_t user_stream_count;
-	MINIDUMP_CALLBACK_ROUTINE callback;
+	kmdump_callback_fn callback;
 	void *callback_param;
 	uint64_t max_size;
 	uint32_t stack_limit;
@@ -143,66 +146,66 @@ struct eng {
 HRESULT kmd_engine_check_args(const struct kmd_dump_args *a, struct kmdump_result *res);
 HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 		       struct kmdump_result *res);
-BOOL eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
+BOOL kmd_eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
 		  MINIDUMP_CALLBACK_OUTPUT *out);
-HRESULT eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
+HRESULT kmd_eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-HRESULT eng_poll_cancel(struct eng *e);
+HRESULT kmd_eng_poll_cancel(struct eng *e);
 
 /* sink.c */
-HRESULT sink_write(struct eng *e, uint64_t off, const void *buf, size_t len);
-HRESULT sink_append(struct eng *e, const void *buf, size_t len, uint64_t *rva);
-HRESULT sink_align(struct eng *e, unsigned int align);
-HRESULT sink_finish(struct eng *e);
-void sink_invalidate(struct eng *e);
+HRESULT kmd_sink_write(struct eng *e, uint64_t off, const void *buf, size_t len);
+HRESULT kmd_sink_append(struct eng *e, const void *buf, size_t len, uint64_t *rva);
+HRESULT kmd_sink_align(struct eng *e, unsigned int align);
+HRESULT kmd_sink_finish(struct eng *e);
+void kmd_sink_invalidate(struct eng *e);
 
 /* ranges.c */
-int ranges_add(struct kmd_ranges *r, uint64_t start, uint64_t end);
-int ranges_remove(struct kmd_ranges *r, uint64_t start, uint64_t end);
-bool ranges_contains(const struct kmd_ranges *r, uint64_t addr);
-void ranges_free(struct kmd_ranges *r);
-int descs_push(struct eng_descs *d, uint64_t start, uint64_t size, uint64_t rva);
+int kmd_ranges_add(struct kmd_ranges *r, uint64_t start, uint64_t end);
+int kmd_ranges_remove(struct kmd_ranges *r, uint64_t start, uint64_t end);
+bool kmd_ranges_contains(const struct kmd_ranges *r, uint64_t addr);
+void kmd_ranges_free(struct kmd_ranges *r);
+int kmd_descs_push(struct eng_descs *d, uint64_t start, uint64_t size, uint64_t rva);
 
 /* memread.c */
-HRESULT mem_read(struct eng *e, uint64_t addr, void *buf, size_t len, size_t *done);
-HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full_memory);
-uint64_t mem_room(struct eng *e, uint64_t want, uint64_t tail);
+HRESULT kmd_mem_read(struct eng *e, uint64_t addr, void *buf, size_t len, size_t *done);
+HRESULT kmd_mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full_memory);
+uint64_t kmd_mem_room(struct eng *e, uint64_t want, uint64_t tail);
 
 /* policy.c */
-HRESULT policy_build_spans(struct eng *e);
-long policy_module_index(const struct eng *e, uint64_t addr);
-HRESULT policy_check_type(struct eng *e);
-uint32_t policy_thread_flags(uint32_t dump_type);
-uint32_t policy_module_flags(uint32_t dump_type);
-const struct kmd_src_vma *vma_find(const struct eng *e, uint64_t addr);
-HRESULT policy_add_blocks(struct eng *e);
-void policy_filter_stack(const struct eng *e, uint8_t *buf, uint64_t lo, uint64_t len);
-bool policy_is_module_vma(const struct eng *e, const struct kmd_src_vma *v);
+HRESULT kmd_policy_build_spans(struct eng *e);
+long kmd_policy_module_index(const struct eng *e, uint64_t addr);
+HRESULT kmd_policy_check_type(struct eng *e);
+uint32_t kmd_policy_thread_flags(uint32_t dump_type);
+uint32_t kmd_policy_module_flags(uint32_t dump_type);
+const struct kmd_src_vma *kmd_vma_find(const struct eng *e, uint64_t addr);
+HRESULT kmd_policy_add_blocks(struct eng *e);
+void kmd_policy_filter_stack(const struct eng *e, uint8_t *buf, uint64_t lo, uint64_t len);
+bool kmd_policy_is_module_vma(const struct eng *e, const struct kmd_src_vma *v);
 
 /* streams.c */
-HRESULT streams_write_metadata(struct eng *e);
-HRESULT streams_write_memory_list(struct eng *e);
-HRESULT streams_write_thread_list(struct eng *e);
-HRESULT streams_write_memory64(struct eng *e);
-HRESULT streams_write_directory(struct eng *e);
-uint32_t streams_count(const struct eng *e);
-HRESULT put_stream(struct eng *e, uint32_t type, const void *buf, size_t len);
-HRESULT put_context(struct eng *e, const CONTEXT *c, uint64_t *rva);
+HRESULT kmd_streams_write_metadata(struct eng *e);
+HRESULT kmd_streams_write_memory_list(struct eng *e);
+HRESULT kmd_streams_write_thread_list(struct eng *e);
+HRESULT kmd_streams_write_memory64(struct eng *e);
+HRESULT kmd_streams_write_directory(struct eng *e);
+uint32_t kmd_streams_count(const struct eng *e);
+HRESULT kmd_put_stream(struct eng *e, uint32_t type, const void *buf, size_t len);
+HRESULT kmd_put_context(struct eng *e, const CONTEXT *c, uint64_t *rva);
 
 /* exception.c */
-HRESULT exception_resolve(struct eng *e);
-uint64_t exception_stack_pointer(const struct eng *e, const struct eng_thread *t);
-HRESULT exception_write(struct eng *e);
-int utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units);
+HRESULT kmd_exception_resolve(struct eng *e);
+uint64_t kmd_exception_stack_pointer(const struct eng *e, const struct eng_thread *t);
+HRESULT kmd_exception_write(struct eng *e);
+int kmd_utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units);
 
 /* hresult.c: the contract's errno -> HRESULT table */
 HRESULT kmd_hresult_from_errno(int err);
 
 /* context.c */
-void context_from_regs(CONTEXT *c, const struct kmd_src_thread *t);
+void kmd_context_from_regs(CONTEXT *c, const struct kmd_src_thread *t);
 
 /* sysinfo.c */
-void sysinfo_fill(MINIDUMP_SYSTEM_INFO *si, char *csd, size_t csdlen);
-void sysinfo_power(MINIDUMP_MISC_INFO_2 *mi);
+void kmd_sysinfo_fill(MINIDUMP_SYSTEM_INFO *si, char *csd, size_t csdlen);
+void kmd_sysinfo_power(MINIDUMP_MISC_INFO_2 *mi);
 
 #endif /* KMDUMP_ENGINE_H */

@@ -15,8 +15,8 @@ static HRESULT read_client(struct eng *e, const void *p, void *out, size_t len, 
 {
 	size_t done;
 
-	if (!p || FAILED(mem_read(e, (uint64_t)(uintptr_t)p, out, len, &done)))
-		return eng_fail(e, E_INVALIDARG,
+	if (!p || FAILED(kmd_mem_read(e, (uint64_t)(uintptr_t)p, out, len, &done)))
+		return kmd_eng_fail(e, E_INVALIDARG,
 				"the %s could not be read from process %u at %p (ClientPointers is TRUE: the pointers must be addresses in the target)",
 				what, e->a->pid, p);
 	return S_OK;
@@ -31,7 +31,7 @@ static HRESULT resolve_windows(struct eng *e, CONTEXT *ctx, bool *have_ctx)
 	uint32_t i;
 
 	if (!w->ExceptionPointers)
-		return eng_fail(e, E_INVALIDARG, "ExceptionParam has no ExceptionPointers");
+		return kmd_eng_fail(e, E_INVALIDARG, "ExceptionParam has no ExceptionPointers");
 	if (w->ClientPointers) {
 		if (FAILED(read_client(e, w->ExceptionPointers, &ptrs, sizeof(ptrs), "EXCEPTION_POINTERS")) ||
 		    FAILED(read_client(e, ptrs.ExceptionRecord, &rec, sizeof(rec), "EXCEPTION_RECORD")))
@@ -42,7 +42,7 @@ static HRESULT resolve_windows(struct eng *e, CONTEXT *ctx, bool *have_ctx)
 	} else {
 		ptrs = *w->ExceptionPointers;
 		if (!ptrs.ExceptionRecord)
-			return eng_fail(e, E_INVALIDARG, "ExceptionPointers has no ExceptionRecord");
+			return kmd_eng_fail(e, E_INVALIDARG, "ExceptionPointers has no ExceptionRecord");
 		rec = *ptrs.ExceptionRecord;
 		if (ptrs.ContextRecord)
 			*ctx = *ptrs.ContextRecord;
@@ -61,7 +61,7 @@ static HRESULT resolve_windows(struct eng *e, CONTEXT *ctx, bool *have_ctx)
 	return S_OK;
 }
 
-HRESULT exception_resolve(struct eng *e)
+HRESULT kmd_exception_resolve(struct eng *e)
 {
 	const struct kmdump_exception *ke = e->a->exception;
 	bool have_ctx = false;
@@ -72,7 +72,7 @@ HRESULT exception_resolve(struct eng *e)
 	e->exc_given = true;
 	e->exc_ctx = aligned_alloc(16, sizeof(CONTEXT));
 	if (!e->exc_ctx)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	memset(e->exc_ctx, 0, sizeof(*e->exc_ctx));
 	if (ke) {
 		e->exc.ThreadId = ke->thread_id;
@@ -93,13 +93,13 @@ HRESULT exception_resolve(struct eng *e)
 	for (i = 0; i < e->nthreads; i++)
 		if (e->sthreads[i].tid == e->exc.ThreadId)
 			return S_OK;
-	return eng_fail(e, E_INVALIDARG,
+	return kmd_eng_fail(e, E_INVALIDARG,
 			"the exception names thread %u, which is not a thread of process %u",
 			e->exc.ThreadId, e->a->pid);
 }
 
 /* The stack pointer a thread's stack is captured at: the exception's for its thread. */
-uint64_t exception_stack_pointer(const struct eng *e, const struct eng_thread *t)
+uint64_t kmd_exception_stack_pointer(const struct eng *e, const struct eng_thread *t)
 {
 	if (e->exc_given && e->exc_ctx && t->src->tid == e->exc.ThreadId && e->exc_ctx->Rsp)
 		return e->exc_ctx->Rsp;
@@ -126,7 +126,7 @@ static const struct eng_thread *thread_by_tid(const struct eng *e, uint32_t tid)
 	return NULL;
 }
 
-HRESULT exception_write(struct eng *e)
+HRESULT kmd_exception_write(struct eng *e)
 {
 	MINIDUMP_EXCEPTION_STREAM x = e->exc;
 	const struct eng_thread *t;
@@ -147,16 +147,16 @@ HRESULT exception_write(struct eng *e)
 		/* the thread's own registers (also when the thread itself was left out) */
 		own = aligned_alloc(16, sizeof(CONTEXT));
 		if (!own)
-			return eng_fail(e, E_OUTOFMEMORY, "out of memory");
-		context_from_regs(own, t->src);
+			return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		kmd_context_from_regs(own, t->src);
 		ctx = own;
 	}
-	if (ctx && SUCCEEDED(put_context(e, ctx, &rva))) {
+	if (ctx && SUCCEEDED(kmd_put_context(e, ctx, &rva))) {
 		x.ThreadContext.DataSize = KMD_CONTEXT_BLOB;
 		x.ThreadContext.Rva = (RVA)rva;
 	}
 	free(own);
 	if (FAILED(e->err))
 		return e->err;
-	return put_stream(e, ExceptionStream, &x, sizeof(x));
+	return kmd_put_stream(e, ExceptionStream, &x, sizeof(x));
 }

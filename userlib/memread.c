@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Reads of target memory. Every read goes through mem_read(), which brackets it with
- * VmPreRead/VmPostRead when VM callbacks are on. mem_write_block() streams one block
+ * Reads of target memory. Every read goes through kmd_mem_read(), which brackets it with
+ * VmPreRead/VmPostRead when VM callbacks are on. kmd_mem_write_block() streams one block
  * into the dump, turning each unreadable run into one ReadMemoryFailureCallback and
  * splitting the block around the runs it is told to skip.
  */
@@ -24,7 +24,7 @@ static HRESULT read_piece(struct eng *e, uint64_t addr, uint8_t *buf, size_t len
 		in.VmPreRead.Buffer = buf;
 		in.VmPreRead.Size = (ULONG)len;
 		out.VmReadStatus = E_NOTIMPL;
-		if (eng_callback(e, VmPreReadCallback, &in, &out)) {
+		if (kmd_eng_callback(e, VmPreReadCallback, &in, &out)) {
 			if (out.VmReadStatus == S_OK)
 				got = out.VmReadBytesCompleted < len ? out.VmReadBytesCompleted : len;
 			else if (out.VmReadStatus != E_NOTIMPL && FAILED(out.VmReadStatus))
@@ -45,7 +45,7 @@ static HRESULT read_piece(struct eng *e, uint64_t addr, uint8_t *buf, size_t len
 		in.VmPostRead.Status = status;
 		out.VmReadStatus = status;
 		out.VmReadBytesCompleted = (ULONG)got;
-		if (eng_callback(e, VmPostReadCallback, &in, &out)) {
+		if (kmd_eng_callback(e, VmPostReadCallback, &in, &out)) {
 			status = out.VmReadStatus;
 			got = out.VmReadBytesCompleted < len ? out.VmReadBytesCompleted : len;
 		}
@@ -56,7 +56,7 @@ static HRESULT read_piece(struct eng *e, uint64_t addr, uint8_t *buf, size_t len
 	return status;
 }
 
-HRESULT mem_read(struct eng *e, uint64_t addr, void *buf, size_t len, size_t *done)
+HRESULT kmd_mem_read(struct eng *e, uint64_t addr, void *buf, size_t len, size_t *done)
 {
 	size_t total = 0;
 	HRESULT hr = S_OK;
@@ -74,7 +74,7 @@ HRESULT mem_read(struct eng *e, uint64_t addr, void *buf, size_t len, size_t *do
 }
 
 /* How much of want fits under the size cap with tail bytes still to come. */
-uint64_t mem_room(struct eng *e, uint64_t want, uint64_t tail)
+uint64_t kmd_mem_room(struct eng *e, uint64_t want, uint64_t tail)
 {
 	uint64_t used = e->end + tail;
 
@@ -94,8 +94,8 @@ static HRESULT desc_add(struct eng *e, uint64_t addr, uint64_t len, uint64_t rva
 		last->size += len;
 		return S_OK;
 	}
-	if (descs_push(d, addr, len, rva))
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	if (kmd_descs_push(d, addr, len, rva))
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	return S_OK;
 }
 
@@ -119,7 +119,7 @@ static HRESULT emit(struct eng *e, uint64_t addr, const void *buf, size_t len, b
 
 	if (!desc_room(e, addr, full))
 		return S_FALSE;
-	if (FAILED(sink_append(e, buf, len, NULL)))
+	if (FAILED(kmd_sink_append(e, buf, len, NULL)))
 		return e->err;
 	return desc_add(e, addr, len, rva, full);
 }
@@ -131,7 +131,7 @@ static uint64_t failed_run_end(struct eng *e, uint64_t addr, uint64_t end)
 	uint8_t byte;
 	size_t done;
 
-	while (p < end && FAILED(mem_read(e, p, &byte, 1, &done)))
+	while (p < end && FAILED(kmd_mem_read(e, p, &byte, 1, &done)))
 		p += KMD_PAGE;
 	return p < end ? p : end;
 }
@@ -146,9 +146,9 @@ static HRESULT report_failure(struct eng *e, uint64_t addr, uint64_t len, HRESUL
 	in.ReadMemoryFailure.Bytes = len > UINT32_MAX ? UINT32_MAX : (ULONG)len;
 	in.ReadMemoryFailure.FailureStatus = why;
 	out.Status = (e->a->dump_type & MiniDumpIgnoreInaccessibleMemory) ? S_OK : S_FALSE;
-	ok = e->a->callback ? eng_callback(e, ReadMemoryFailureCallback, &in, &out) : TRUE;
+	ok = e->a->callback ? kmd_eng_callback(e, ReadMemoryFailureCallback, &in, &out) : TRUE;
 	if (!ok || out.Status != S_OK)
-		return eng_fail(e, why,
+		return kmd_eng_fail(e, why,
 				"memory at 0x%llx (%llu bytes) could not be read (0x%08x: %s); pass MiniDumpIgnoreInaccessibleMemory or answer S_OK to ReadMemoryFailureCallback to leave it out",
 				(unsigned long long)addr, (unsigned long long)len, (unsigned int)why,
 				kmdump_strerror(why));
@@ -197,18 +197,18 @@ static HRESULT move_down(struct eng *e, uint64_t from, uint64_t to, uint64_t len
 		return S_OK;
 	buf = malloc(KMD_READ_CHUNK);
 	if (!buf)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	while (len && SUCCEEDED(hr)) {
 		size_t n = len < KMD_READ_CHUNK ? len : KMD_READ_CHUNK;
 		ssize_t got = pread(e->a->fd, buf, n, e->base + (off_t)from);
 
 		if (got != (ssize_t)n) {
-			hr = eng_fail(e, (HRESULT)KMDUMP_E_READ_FAULT,
+			hr = kmd_eng_fail(e, (HRESULT)KMDUMP_E_READ_FAULT,
 				      "re-reading the dump to close a gap failed at offset %llu",
 				      (unsigned long long)from);
 			break;
 		}
-		hr = sink_write(e, to, buf, n);
+		hr = kmd_sink_write(e, to, buf, n);
 		from += n;
 		to += n;
 		len -= n;
@@ -240,7 +240,7 @@ static HRESULT direct_piece(struct eng *e, uint64_t addr, uint64_t len, uint64_t
 static HRESULT mem_write_direct(struct eng *e, uint64_t start, uint64_t end)
 {
 	struct direct_fail f = { 0 };
-	uint64_t room = mem_room(e, end - start, e->tail), base = e->end, cur = start;
+	uint64_t room = kmd_mem_room(e, end - start, e->tail), base = e->end, cur = start;
 	HRESULT hr;
 	size_t i;
 
@@ -256,7 +256,7 @@ static HRESULT mem_write_direct(struct eng *e, uint64_t start, uint64_t end)
 		e->hiwater = base + (end - start);
 	if (FAILED(hr) || f.oom) {
 		free(f.v);
-		return eng_fail(e, f.oom ? E_OUTOFMEMORY : hr,
+		return kmd_eng_fail(e, f.oom ? E_OUTOFMEMORY : hr,
 				"reading [0x%llx, 0x%llx) into the dump failed: %s",
 				(unsigned long long)start, (unsigned long long)end,
 				kmdump_strerror(f.oom ? E_OUTOFMEMORY : hr));
@@ -282,12 +282,12 @@ static bool direct_possible(const struct eng *e)
 }
 
 /* Streams [start, end) of target memory into the dump (MemoryList or Memory64List). */
-HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full)
+HRESULT kmd_mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full)
 {
 	uint8_t *buf;
 	uint64_t addr = start;
 
-	if (FAILED(eng_poll_cancel(e)))
+	if (FAILED(kmd_eng_poll_cancel(e)))
 		return e->err;
 	if (e->capped || start >= end)
 		return S_OK;
@@ -295,10 +295,10 @@ HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full)
 		return mem_write_direct(e, start, end);
 	buf = malloc(end - start < KMD_READ_CHUNK ? end - start : KMD_READ_CHUNK);
 	if (!buf)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	while (addr < end && SUCCEEDED(e->err)) {
 		uint64_t n = end - addr < KMD_READ_CHUNK ? end - addr : KMD_READ_CHUNK;
-		uint64_t room = mem_room(e, n, e->tail + 32);
+		uint64_t room = kmd_mem_room(e, n, e->tail + 32);
 		size_t done = 0;
 		HRESULT hr;
 
@@ -311,7 +311,7 @@ HRESULT mem_write_block(struct eng *e, uint64_t start, uint64_t end, bool full)
 			if (!n)
 				break;
 		}
-		hr = mem_read(e, addr, buf, n, &done);
+		hr = kmd_mem_read(e, addr, buf, n, &done);
 		if (done && emit(e, addr, buf, done, full) == S_OK)
 			e->res->memory_bytes += done;
 		if (FAILED(e->err))

@@ -67,27 +67,27 @@ const char *kmdump_dump_type_refusal(uint32_t bit)
 	return bit & ~(uint32_t)MiniDumpValidTypeFlags ? "not a MINIDUMP_TYPE flag" : NULL;
 }
 
-HRESULT policy_check_type(struct eng *e)
+HRESULT kmd_policy_check_type(struct eng *e)
 {
 	uint32_t t = e->a->dump_type;
 	size_t i;
 
 	if (t & ~(uint32_t)MiniDumpValidTypeFlags)
-		return eng_fail(e, E_INVALIDARG,
+		return kmd_eng_fail(e, E_INVALIDARG,
 				"dump type 0x%x has bits outside MiniDumpValidTypeFlags (0x%x)", t,
 				(unsigned int)MiniDumpValidTypeFlags);
 	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
 		if ((t & type_names[i].bit) && type_names[i].why_refused)
-			return eng_fail(e, E_INVALIDARG, "%s (0x%x) is not supported on Linux: %s",
+			return kmd_eng_fail(e, E_INVALIDARG, "%s (0x%x) is not supported on Linux: %s",
 					type_names[i].name, type_names[i].bit,
 					type_names[i].why_refused);
 	if ((t & MiniDumpWithoutAuxiliaryState) && (t & MiniDumpWithFullAuxiliaryState))
-		return eng_fail(e, E_INVALIDARG,
+		return kmd_eng_fail(e, E_INVALIDARG,
 				"MiniDumpWithoutAuxiliaryState and MiniDumpWithFullAuxiliaryState contradict each other; pick one");
 	return S_OK;
 }
 
-uint32_t policy_thread_flags(uint32_t t)
+uint32_t kmd_policy_thread_flags(uint32_t t)
 {
 	uint32_t f = ThreadWriteThread | ThreadWriteStack | ThreadWriteContext |
 		     ThreadWriteInstructionWindow;
@@ -99,7 +99,7 @@ uint32_t policy_thread_flags(uint32_t t)
 	return f;
 }
 
-uint32_t policy_module_flags(uint32_t t)
+uint32_t kmd_policy_module_flags(uint32_t t)
 {
 	uint32_t f = ModuleWriteModule | ModuleWriteMiscRecord | ModuleWriteCvRecord;
 
@@ -114,7 +114,7 @@ uint32_t policy_module_flags(uint32_t t)
 	return f;
 }
 
-const struct kmd_src_vma *vma_find(const struct eng *e, uint64_t addr)
+const struct kmd_src_vma *kmd_vma_find(const struct eng *e, uint64_t addr)
 {
 	size_t lo = 0, hi = e->nvmas;
 
@@ -141,30 +141,30 @@ static int by_base(const void *a, const void *b, void *arg)
 }
 
 /* Sorted lookups for the per-word work of ScanMemory, FilterMemory and indirect memory. */
-HRESULT policy_build_spans(struct eng *e)
+HRESULT kmd_policy_build_spans(struct eng *e)
 {
 	size_t i;
 	int rc = 0;
 
 	e->mod_order = calloc(e->nmodules + 1, sizeof(*e->mod_order));
 	if (!e->mod_order)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nmodules; i++) {
 		e->mod_order[i] = i;
-		rc |= ranges_add(&e->module_spans, e->smodules[i].base,
+		rc |= kmd_ranges_add(&e->module_spans, e->smodules[i].base,
 				 e->smodules[i].base + e->smodules[i].size);
 	}
 	for (i = 0; i < e->nthreads; i++)
 		if (e->threads[i].stack)
-			rc |= ranges_add(&e->stack_spans, e->threads[i].stack_lo, e->threads[i].stack_hi);
+			rc |= kmd_ranges_add(&e->stack_spans, e->threads[i].stack_lo, e->threads[i].stack_hi);
 	if (rc)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	qsort_r(e->mod_order, e->nmodules, sizeof(*e->mod_order), by_base, e);
 	return S_OK;
 }
 
 /* The module holding addr (the one with the highest base at or below it), or -1. */
-long policy_module_index(const struct eng *e, uint64_t addr)
+long kmd_policy_module_index(const struct eng *e, uint64_t addr)
 {
 	size_t lo = 0, hi = e->nmodules;
 	const struct kmd_src_module *m;
@@ -185,12 +185,12 @@ long policy_module_index(const struct eng *e, uint64_t addr)
 
 static const struct eng_module *module_of(const struct eng *e, uint64_t addr)
 {
-	long i = e->mod_order ? policy_module_index(e, addr) : -1;
+	long i = e->mod_order ? kmd_policy_module_index(e, addr) : -1;
 
 	return i < 0 ? NULL : &e->modules[i];
 }
 
-bool policy_is_module_vma(const struct eng *e, const struct kmd_src_vma *v)
+bool kmd_policy_is_module_vma(const struct eng *e, const struct kmd_src_vma *v)
 {
 	const struct eng_module *m = module_of(e, v->start);
 
@@ -205,7 +205,7 @@ static bool readable(const struct kmd_src_vma *v)
 /* Adds [lo, hi) clipped to the readable mapping holding addr. */
 static int add_clipped(struct eng *e, uint64_t addr, uint64_t lo, uint64_t hi)
 {
-	const struct kmd_src_vma *v = vma_find(e, addr);
+	const struct kmd_src_vma *v = kmd_vma_find(e, addr);
 
 	if (!readable(v))
 		return 0;
@@ -213,16 +213,16 @@ static int add_clipped(struct eng *e, uint64_t addr, uint64_t lo, uint64_t hi)
 		lo = v->start;
 	if (hi > v->end || hi < addr)
 		hi = v->end;
-	return ranges_add(&e->blocks, lo, hi);
+	return kmd_ranges_add(&e->blocks, lo, hi);
 }
 
 static bool is_stack_addr(const struct eng *e, uint64_t w)
 {
-	return ranges_contains(&e->stack_spans, w);
+	return kmd_ranges_contains(&e->stack_spans, w);
 }
 
 /* FilterMemory: keep only stack words that point into a module or a stack. */
-void policy_filter_stack(const struct eng *e, uint8_t *buf, uint64_t lo, uint64_t len)
+void kmd_policy_filter_stack(const struct eng *e, uint8_t *buf, uint64_t lo, uint64_t len)
 {
 	uint64_t k;
 
@@ -233,7 +233,7 @@ void policy_filter_stack(const struct eng *e, uint8_t *buf, uint64_t lo, uint64_
 		uint64_t w;
 
 		memcpy(&w, buf + k, 8);
-		if (!ranges_contains(&e->module_spans, w) && !is_stack_addr(e, w))
+		if (!kmd_ranges_contains(&e->module_spans, w) && !is_stack_addr(e, w))
 			memset(buf + k, 0, 8);
 	}
 }
@@ -249,7 +249,7 @@ static int add_thread_blocks(struct eng *e, const struct eng_thread *t)
 	if ((t->flags & ThreadWriteThreadData) && t->teb)
 		rc |= add_clipped(e, t->teb, t->teb - KMD_PAGE, t->teb + KMD_PAGE);
 	if ((t->flags & ThreadWriteStack) && (t->src->facts & KMD_SRC_T_REGS) && t->src->regs.rsp &&
-	    exception_stack_pointer(e, t) != t->src->regs.rsp) {
+	    kmd_exception_stack_pointer(e, t) != t->src->regs.rsp) {
 		/* the stack was taken at the exception; keep the handler's stack too */
 		uint64_t sp = t->src->regs.rsp & ~(KMD_PAGE - 1);
 
@@ -263,7 +263,7 @@ static int add_thread_blocks(struct eng *e, const struct eng_thread *t)
 		uint64_t w;
 
 		memcpy(&w, t->stack + k * 8, 8);
-		v = vma_find(e, w);
+		v = kmd_vma_find(e, w);
 		if (!readable(v) || !(v->flags & KMD_SRC_V_WRITE) || (v->flags & KMD_SRC_V_SHARED) ||
 		    is_stack_addr(e, w))
 			continue;
@@ -285,11 +285,11 @@ static int add_module_blocks(struct eng *e, const struct eng_module *m)
 		const struct kmd_src_vma *v = &e->vmas[i];
 
 		if (!readable(v) || v->start < m->src->base ||
-		    v->end > m->src->base + m->src->size || !policy_is_module_vma(e, v))
+		    v->end > m->src->base + m->src->size || !kmd_policy_is_module_vma(e, v))
 			continue;
 		if (((m->flags & ModuleWriteDataSeg) && (v->flags & KMD_SRC_V_WRITE)) ||
 		    ((m->flags & ModuleWriteCodeSegs) && (v->flags & KMD_SRC_V_EXEC)))
-			rc |= ranges_add(&e->blocks, v->start, v->end);
+			rc |= kmd_ranges_add(&e->blocks, v->start, v->end);
 	}
 	return rc;
 }
@@ -309,13 +309,13 @@ static int add_private_blocks(struct eng *e)
 			continue;
 		if (((t & MiniDumpWithPrivateReadWriteMemory)) ||
 		    ((t & MiniDumpWithPrivateWriteCopyMemory) && v->path && v->path[0] == '/'))
-			rc |= ranges_add(&e->blocks, v->start, v->end);
+			rc |= kmd_ranges_add(&e->blocks, v->start, v->end);
 	}
 	return rc;
 }
 
 /* The blocks the dump type asks for, before the Memory/RemoveMemory loops. */
-HRESULT policy_add_blocks(struct eng *e)
+HRESULT kmd_policy_add_blocks(struct eng *e)
 {
 	size_t i;
 	int rc = 0;
@@ -331,6 +331,6 @@ HRESULT policy_add_blocks(struct eng *e)
 	if (!rc)
 		rc = add_private_blocks(e);
 	if (rc)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	return S_OK;
 }

@@ -23,7 +23,7 @@ static int ranges_reserve(struct kmd_ranges *r, size_t want)
 }
 
 /* Adds [start, end), merging with ranges it overlaps or touches. */
-int ranges_add(struct kmd_ranges *r, uint64_t start, uint64_t end)
+int kmd_ranges_add(struct kmd_ranges *r, uint64_t start, uint64_t end)
 {
 	size_t i = 0, j;
 
@@ -54,7 +54,7 @@ int ranges_add(struct kmd_ranges *r, uint64_t start, uint64_t end)
 }
 
 /* Cuts [start, end) out of every range, splitting one if the cut is inside it. */
-int ranges_remove(struct kmd_ranges *r, uint64_t start, uint64_t end)
+int kmd_ranges_remove(struct kmd_ranges *r, uint64_t start, uint64_t end)
 {
 	size_t i;
 
@@ -92,7 +92,7 @@ int ranges_remove(struct kmd_ranges *r, uint64_t start, uint64_t end)
 	return 0;
 }
 
-bool ranges_contains(const struct kmd_ranges *r, uint64_t addr)
+bool kmd_ranges_contains(const struct kmd_ranges *r, uint64_t addr)
 {
 	size_t lo = 0, hi = r->n;
 
@@ -109,13 +109,13 @@ bool ranges_contains(const struct kmd_ranges *r, uint64_t addr)
 	return false;
 }
 
-void ranges_free(struct kmd_ranges *r)
+void kmd_ranges_free(struct kmd_ranges *r)
 {
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }
 
-int descs_push(struct eng_descs *d, uint64_t start, uint64_t size, uint64_t rva)
+int kmd_descs_push(struct eng_descs *d, uint64_t start, uint64_t size, uint64_t rva)
 {
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 64;

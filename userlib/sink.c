@@ -20,11 +20,11 @@ static HRESULT write_redirected(struct eng *e, uint64_t off, const void *buf, si
 	in.Io.Buffer = (void *)buf;
 	in.Io.BufferBytes = (ULONG)len;
 	out.Status = E_FAIL;
-	if (!eng_callback(e, IoWriteAllCallback, &in, &out))
-		return eng_fail(e, E_FAIL, "IoWriteAllCallback returned FALSE for %zu bytes at offset %llu",
+	if (!kmd_eng_callback(e, IoWriteAllCallback, &in, &out))
+		return kmd_eng_fail(e, E_FAIL, "IoWriteAllCallback returned FALSE for %zu bytes at offset %llu",
 				len, (unsigned long long)off);
 	if (out.Status != S_OK)
-		return eng_fail(e, out.Status,
+		return kmd_eng_fail(e, out.Status,
 				"IoWriteAllCallback reported 0x%08x for %zu bytes at offset %llu",
 				(unsigned int)out.Status, len, (unsigned long long)off);
 	return S_OK;
@@ -42,7 +42,7 @@ static HRESULT write_fd(struct eng *e, uint64_t off, const void *buf, size_t len
 		if (n <= 0) {
 			int err = n < 0 ? errno : ENOSPC;
 
-			return eng_fail(e, kmd_hresult_from_errno(err), "writing the dump failed at offset %llu: %s",
+			return kmd_eng_fail(e, kmd_hresult_from_errno(err), "writing the dump failed at offset %llu: %s",
 					(unsigned long long)off, strerror(err));
 		}
 		p += n;
@@ -52,7 +52,7 @@ static HRESULT write_fd(struct eng *e, uint64_t off, const void *buf, size_t len
 	return S_OK;
 }
 
-HRESULT sink_write(struct eng *e, uint64_t off, const void *buf, size_t len)
+HRESULT kmd_sink_write(struct eng *e, uint64_t off, const void *buf, size_t len)
 {
 	HRESULT hr;
 
@@ -61,7 +61,7 @@ HRESULT sink_write(struct eng *e, uint64_t off, const void *buf, size_t len)
 	if (!len)
 		return S_OK;
 	if (off + len > e->cap)
-		return eng_fail(e, (HRESULT)KMDUMP_E_FILE_TOO_LARGE,
+		return kmd_eng_fail(e, (HRESULT)KMDUMP_E_FILE_TOO_LARGE,
 				"the dump needs more than the %llu-byte size cap even without memory; raise the cap",
 				(unsigned long long)e->cap);
 	while (len) {
@@ -78,9 +78,9 @@ HRESULT sink_write(struct eng *e, uint64_t off, const void *buf, size_t len)
 	return S_OK;
 }
 
-HRESULT sink_append(struct eng *e, const void *buf, size_t len, uint64_t *rva)
+HRESULT kmd_sink_append(struct eng *e, const void *buf, size_t len, uint64_t *rva)
 {
-	HRESULT hr = sink_write(e, e->end, buf, len);
+	HRESULT hr = kmd_sink_write(e, e->end, buf, len);
 
 	if (SUCCEEDED(hr)) {
 		if (rva)
@@ -90,16 +90,16 @@ HRESULT sink_append(struct eng *e, const void *buf, size_t len, uint64_t *rva)
 	return hr;
 }
 
-HRESULT sink_align(struct eng *e, unsigned int align)
+HRESULT kmd_sink_align(struct eng *e, unsigned int align)
 {
 	static const char zeros[16];
 	size_t pad = (align - (e->end % align)) % align;
 
-	return pad ? sink_append(e, zeros, pad, NULL) : S_OK;
+	return pad ? kmd_sink_append(e, zeros, pad, NULL) : S_OK;
 }
 
 /* IoFinishCallback: the only chance the sink has to say the dump did not make it. */
-HRESULT sink_finish(struct eng *e)
+HRESULT kmd_sink_finish(struct eng *e)
 {
 	MINIDUMP_CALLBACK_INPUT in = { 0 };
 	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
@@ -107,20 +107,20 @@ HRESULT sink_finish(struct eng *e)
 	if (!e->io_redirect) {
 		/* direct reads that were cut around holes leave stale bytes past the end */
 		if (e->hiwater > e->end && ftruncate(e->a->fd, e->base + (off_t)e->end))
-			return eng_fail(e, kmd_hresult_from_errno(errno), "truncating the dump failed: %s",
+			return kmd_eng_fail(e, kmd_hresult_from_errno(errno), "truncating the dump failed: %s",
 					strerror(errno));
 		return S_OK;
 	}
 	in.Io.Handle = e->a->fd;
 	out.Status = E_FAIL;
-	if (!eng_callback(e, IoFinishCallback, &in, &out) || out.Status != S_OK)
-		return eng_fail(e, out.Status == S_OK ? E_FAIL : out.Status,
+	if (!kmd_eng_callback(e, IoFinishCallback, &in, &out) || out.Status != S_OK)
+		return kmd_eng_fail(e, out.Status == S_OK ? E_FAIL : out.Status,
 				"IoFinishCallback did not answer TRUE with Status S_OK; the dump is incomplete");
 	return S_OK;
 }
 
 /* A failed dump must never pass for a whole one: zero its signature. */
-void sink_invalidate(struct eng *e)
+void kmd_sink_invalidate(struct eng *e)
 {
 	static const uint32_t zero;
 	HRESULT saved = e->err;

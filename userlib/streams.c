@@ -16,7 +16,7 @@
 static HRESULT dir_add(struct eng *e, uint32_t type, uint64_t size, uint64_t rva)
 {
 	if (e->ndir >= e->dir_slots)
-		return eng_fail(e, E_FAIL, "internal error: directory full (stream 0x%x)", type);
+		return kmd_eng_fail(e, E_FAIL, "internal error: directory full (stream 0x%x)", type);
 	e->dir[e->ndir].type = type;
 	e->dir[e->ndir].size = (uint32_t)size;
 	e->dir[e->ndir].rva = rva;
@@ -25,16 +25,16 @@ static HRESULT dir_add(struct eng *e, uint32_t type, uint64_t size, uint64_t rva
 }
 
 /* Appends one stream body and names it in the directory. */
-HRESULT put_stream(struct eng *e, uint32_t type, const void *buf, size_t len)
+HRESULT kmd_put_stream(struct eng *e, uint32_t type, const void *buf, size_t len)
 {
 	uint64_t rva;
 
-	if (FAILED(sink_align(e, 4)) || FAILED(sink_append(e, buf, len, &rva)))
+	if (FAILED(kmd_sink_align(e, 4)) || FAILED(kmd_sink_append(e, buf, len, &rva)))
 		return e->err;
 	return dir_add(e, type, len, rva);
 }
 
-int utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units)
+int kmd_utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units)
 {
 	size_t n = strlen(s), i = 0, k = 0;
 	uint16_t *w = malloc((n * 2 + 1) * sizeof(*w));
@@ -82,8 +82,8 @@ static HRESULT put_wstring(struct eng *e, const uint16_t *w, uint32_t units, uin
 	uint32_t bytes = units * 2;
 	uint16_t nul = 0;
 
-	if (FAILED(sink_align(e, 4)) || FAILED(sink_append(e, &bytes, 4, rva)) ||
-	    FAILED(sink_append(e, w, bytes, NULL)) || FAILED(sink_append(e, &nul, 2, NULL)))
+	if (FAILED(kmd_sink_align(e, 4)) || FAILED(kmd_sink_append(e, &bytes, 4, rva)) ||
+	    FAILED(kmd_sink_append(e, w, bytes, NULL)) || FAILED(kmd_sink_append(e, &nul, 2, NULL)))
 		return e->err;
 	return S_OK;
 }
@@ -94,8 +94,8 @@ static HRESULT put_string(struct eng *e, const char *s, uint64_t *rva)
 	uint32_t units;
 	HRESULT hr;
 
-	if (utf8_to_utf16(s, &w, &units))
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	if (kmd_utf8_to_utf16(s, &w, &units))
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	hr = put_wstring(e, w, units, rva);
 	free(w);
 	return hr;
@@ -107,11 +107,11 @@ static HRESULT write_system_info(struct eng *e)
 	char csd[512];
 	uint64_t rva;
 
-	sysinfo_fill(&si, csd, sizeof(csd));
+	kmd_sysinfo_fill(&si, csd, sizeof(csd));
 	if (FAILED(put_string(e, csd, &rva)))
 		return e->err;
 	si.CSDVersionRva = (RVA)rva;
-	return put_stream(e, SystemInfoStream, &si, sizeof(si));
+	return kmd_put_stream(e, SystemInfoStream, &si, sizeof(si));
 }
 
 static HRESULT write_misc_info(struct eng *e)
@@ -130,17 +130,17 @@ static HRESULT write_misc_info(struct eng *e)
 		mi.ProcessKernelTime = (ULONG32)(e->proc.stime_ns / 1000000000ull);
 	}
 	if (!v1)
-		sysinfo_power(&mi);
-	return put_stream(e, MiscInfoStream, &mi, mi.SizeOfInfo);
+		kmd_sysinfo_power(&mi);
+	return kmd_put_stream(e, MiscInfoStream, &mi, mi.SizeOfInfo);
 }
 
 /* A context blob: the 1232-byte CONTEXT and 16 zero bytes (DataSize 1248, lldb). */
-HRESULT put_context(struct eng *e, const CONTEXT *c, uint64_t *rva)
+HRESULT kmd_put_context(struct eng *e, const CONTEXT *c, uint64_t *rva)
 {
 	static const uint8_t zeros[KMD_CONTEXT_BLOB - sizeof(CONTEXT)];
 
-	if (FAILED(sink_align(e, 16)) || FAILED(sink_append(e, c, sizeof(*c), rva)) ||
-	    FAILED(sink_append(e, zeros, sizeof(zeros), NULL)))
+	if (FAILED(kmd_sink_align(e, 16)) || FAILED(kmd_sink_append(e, c, sizeof(*c), rva)) ||
+	    FAILED(kmd_sink_append(e, zeros, sizeof(zeros), NULL)))
 		return e->err;
 	return S_OK;
 }
@@ -151,7 +151,7 @@ static HRESULT write_contexts(struct eng *e)
 	size_t i;
 
 	if (!bare)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	memset(bare, 0, sizeof(*bare));
 	bare->ContextFlags = CONTEXT_AMD64;
 	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
@@ -159,7 +159,7 @@ static HRESULT write_contexts(struct eng *e)
 
 		if (t->excluded || !t->ctx)
 			continue;
-		put_context(e, (t->flags & ThreadWriteContext) ? t->ctx : bare, &t->ctx_rva);
+		kmd_put_context(e, (t->flags & ThreadWriteContext) ? t->ctx : bare, &t->ctx_rva);
 	}
 	free(bare);
 	return e->err;
@@ -172,7 +172,7 @@ static HRESULT write_module_list(struct eng *e)
 	size_t i;
 
 	if (!mods)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nmodules && SUCCEEDED(e->err); i++) {
 		struct eng_module *m = &e->modules[i];
 		MINIDUMP_MODULE *o = &mods[n];
@@ -186,7 +186,7 @@ static HRESULT write_module_list(struct eng *e)
 			break;
 		o->ModuleNameRva = (RVA)rva;
 		if (m->cv_len) {
-			if (FAILED(sink_align(e, 4)) || FAILED(sink_append(e, m->cv, m->cv_len, &rva)))
+			if (FAILED(kmd_sink_align(e, 4)) || FAILED(kmd_sink_append(e, m->cv, m->cv_len, &rva)))
 				break;
 			o->CvRecord.DataSize = m->cv_len;
 			o->CvRecord.Rva = (RVA)rva;
@@ -196,8 +196,8 @@ static HRESULT write_module_list(struct eng *e)
 	if (SUCCEEDED(e->err)) {
 		uint64_t rva;
 
-		if (SUCCEEDED(sink_align(e, 4)) && SUCCEEDED(sink_append(e, &n, 4, &rva)) &&
-		    SUCCEEDED(sink_append(e, mods, n * sizeof(*mods), NULL)))
+		if (SUCCEEDED(kmd_sink_align(e, 4)) && SUCCEEDED(kmd_sink_append(e, &n, 4, &rva)) &&
+		    SUCCEEDED(kmd_sink_append(e, mods, n * sizeof(*mods), NULL)))
 			dir_add(e, ModuleListStream, 4 + n * sizeof(*mods), rva);
 	}
 	free(mods);
@@ -228,7 +228,7 @@ static void vma_info(const struct eng *e, const struct kmd_src_vma *v, MINIDUMP_
 	mi->Protect = mi->AllocationProtect = vma_protect(v);
 	if (!v->path || v->path[0] != '/')
 		mi->Type = MEM_PRIVATE;
-	else if (policy_is_module_vma(e, v))
+	else if (kmd_policy_is_module_vma(e, v))
 		mi->Type = MEM_IMAGE;
 	else
 		mi->Type = MEM_MAPPED;
@@ -248,7 +248,7 @@ static void vm_query(struct eng *e, MINIDUMP_MEMORY_INFO *mi)
 		return;
 	in.VmQuery.Offset = mi->BaseAddress;
 	out.VmQueryStatus = E_NOTIMPL;
-	if (!eng_callback(e, VmQueryCallback, &in, &out) || out.VmQueryStatus == E_NOTIMPL)
+	if (!kmd_eng_callback(e, VmQueryCallback, &in, &out) || out.VmQueryStatus == E_NOTIMPL)
 		return;
 	if (out.VmQueryStatus == S_OK)
 		*mi = out.VmQueryResult;
@@ -265,7 +265,7 @@ static HRESULT write_memory_info(struct eng *e)
 	size_t i, n = 0;
 
 	if (!v)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nvmas; i++) {
 		if (gaps && i && e->vmas[i].start > e->vmas[i - 1].end) {
 			v[n].BaseAddress = v[n].AllocationBase = e->vmas[i - 1].end;
@@ -279,8 +279,8 @@ static HRESULT write_memory_info(struct eng *e)
 		n++;
 	}
 	h.NumberOfEntries = n;
-	if (SUCCEEDED(sink_align(e, 8)) && SUCCEEDED(sink_append(e, &h, sizeof(h), &rva)) &&
-	    SUCCEEDED(sink_append(e, v, n * sizeof(*v), NULL)))
+	if (SUCCEEDED(kmd_sink_align(e, 8)) && SUCCEEDED(kmd_sink_append(e, &h, sizeof(h), &rva)) &&
+	    SUCCEEDED(kmd_sink_append(e, v, n * sizeof(*v), NULL)))
 		dir_add(e, MemoryInfoListStream, sizeof(h) + n * sizeof(*v), rva);
 	free(v);
 	return e->err;
@@ -294,7 +294,7 @@ static HRESULT write_thread_names(struct eng *e)
 	size_t i;
 
 	if (!v)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
 		const struct eng_thread *t = &e->threads[i];
 		char name[17];
@@ -307,9 +307,9 @@ static HRESULT write_thread_names(struct eng *e)
 		if (SUCCEEDED(put_string(e, name, &rva)))
 			v[n++].RvaOfThreadName = rva;
 	}
-	if (SUCCEEDED(e->err) && SUCCEEDED(sink_align(e, 4)) &&
-	    SUCCEEDED(sink_append(e, &n, 4, &rva)) &&
-	    SUCCEEDED(sink_append(e, v, n * sizeof(*v), NULL)))
+	if (SUCCEEDED(e->err) && SUCCEEDED(kmd_sink_align(e, 4)) &&
+	    SUCCEEDED(kmd_sink_append(e, &n, 4, &rva)) &&
+	    SUCCEEDED(kmd_sink_append(e, v, n * sizeof(*v), NULL)))
 		dir_add(e, ThreadNamesStream, 4 + n * sizeof(*v), rva);
 	free(v);
 	return e->err;
@@ -332,7 +332,7 @@ static HRESULT write_thread_info(struct eng *e)
 		return S_OK;
 	v = calloc(e->nthreads + 1, sizeof(*v));
 	if (!v)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nthreads; i++) {
 		const struct eng_thread *t = &e->threads[i];
 		MINIDUMP_THREAD_INFO *o = &v[h.NumberOfEntries];
@@ -351,8 +351,8 @@ static HRESULT write_thread_info(struct eng *e)
 		o->UserTime = t->src->utime_ns / 100;
 		h.NumberOfEntries++;
 	}
-	if (SUCCEEDED(sink_align(e, 4)) && SUCCEEDED(sink_append(e, &h, sizeof(h), &rva)) &&
-	    SUCCEEDED(sink_append(e, v, h.NumberOfEntries * sizeof(*v), NULL)))
+	if (SUCCEEDED(kmd_sink_align(e, 4)) && SUCCEEDED(kmd_sink_append(e, &h, sizeof(h), &rva)) &&
+	    SUCCEEDED(kmd_sink_append(e, v, h.NumberOfEntries * sizeof(*v), NULL)))
 		dir_add(e, ThreadInfoListStream, sizeof(h) + h.NumberOfEntries * sizeof(*v), rva);
 	free(v);
 	return e->err;
@@ -366,7 +366,7 @@ static HRESULT write_maps(struct eng *e)
 	HRESULT hr;
 
 	if (!buf)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nvmas; i++) {
 		const struct kmd_src_vma *v = &e->vmas[i];
 		size_t need = 128 + (v->path ? strlen(v->path) : 0);
@@ -376,7 +376,7 @@ static HRESULT write_maps(struct eng *e)
 
 			if (!nb) {
 				free(buf);
-				return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+				return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 			}
 			buf = nb;
 		}
@@ -390,7 +390,7 @@ static HRESULT write_maps(struct eng *e)
 					(unsigned long long)v->inode, v->path ? "                          " : "",
 					v->path ? v->path : "");
 	}
-	hr = put_stream(e, KMDUMP_STREAM_LINUX_MAPS, buf, len);
+	hr = kmd_put_stream(e, KMDUMP_STREAM_LINUX_MAPS, buf, len);
 	free(buf);
 	return hr;
 }
@@ -405,7 +405,7 @@ static HRESULT write_file_stream(struct eng *e, enum kmd_src_file which, uint32_
 		free(b.data);
 		return S_OK; /* not available: the stream is left out, as Breakpad does */
 	}
-	hr = put_stream(e, type, b.data, b.len);
+	hr = kmd_put_stream(e, type, b.data, b.len);
 	free(b.data);
 	return hr;
 }
@@ -461,7 +461,7 @@ static HRESULT write_kstacks(struct eng *e)
 		return S_OK;
 	v = calloc(e->nthreads + 1, sizeof(*v));
 	if (!v)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->nthreads && SUCCEEDED(e->err); i++) {
 		const struct eng_thread *t = &e->threads[i];
 		KMDUMP_TASK_ENTRY *o = &v[h.NumberOfEntries];
@@ -470,7 +470,7 @@ static HRESULT write_kstacks(struct eng *e)
 			continue;
 		if ((e->a->dump_type & MiniDumpWithFullAuxiliaryState) &&
 		    !(t->src->facts & KMD_SRC_T_KSTACK) && !t->src->on_cpu) {
-			eng_fail(e, E_ACCESSDENIED,
+			kmd_eng_fail(e, E_ACCESSDENIED,
 				 "MiniDumpWithFullAuxiliaryState needs every thread's kernel stack, and thread %u's was %s; run as root (CAP_SYS_ADMIN) without kernel lockdown, or drop the flag",
 				 t->src->tid,
 				 (t->src->facts & KMD_SRC_T_KSTACK_REFUSED) ? "refused" : "not captured");
@@ -478,7 +478,7 @@ static HRESULT write_kstacks(struct eng *e)
 		}
 		kstack_entry(e, t, o);
 		if ((t->src->facts & KMD_SRC_T_KSTACK) && t->src->kstack_len) {
-			if (FAILED(sink_append(e, t->src->kstack, t->src->kstack_len, &rva)))
+			if (FAILED(kmd_sink_append(e, t->src->kstack, t->src->kstack_len, &rva)))
 				break;
 			o->FrameCount = t->src->kframes;
 			o->Frames.DataSize = t->src->kstack_len;
@@ -486,9 +486,9 @@ static HRESULT write_kstacks(struct eng *e)
 		}
 		h.NumberOfEntries++;
 	}
-	if (SUCCEEDED(e->err) && SUCCEEDED(sink_align(e, 8)) &&
-	    SUCCEEDED(sink_append(e, &h, sizeof(h), &rva)) &&
-	    SUCCEEDED(sink_append(e, v, h.NumberOfEntries * sizeof(*v), NULL)))
+	if (SUCCEEDED(e->err) && SUCCEEDED(kmd_sink_align(e, 8)) &&
+	    SUCCEEDED(kmd_sink_append(e, &h, sizeof(h), &rva)) &&
+	    SUCCEEDED(kmd_sink_append(e, v, h.NumberOfEntries * sizeof(*v), NULL)))
 		dir_add(e, KMDUMP_STREAM_THREAD_KSTACKS, sizeof(h) + h.NumberOfEntries * sizeof(*v), rva);
 	free(v);
 	return e->err;
@@ -500,7 +500,7 @@ static HRESULT write_unloaded(struct eng *e)
 
 	if (!(e->a->dump_type & MiniDumpWithUnloadedModules))
 		return S_OK;
-	return put_stream(e, UnloadedModuleListStream, &h, sizeof(h));
+	return kmd_put_stream(e, UnloadedModuleListStream, &h, sizeof(h));
 }
 
 static HRESULT write_user_streams(struct eng *e)
@@ -508,14 +508,14 @@ static HRESULT write_user_streams(struct eng *e)
 	uint32_t i;
 
 	for (i = 0; i < e->a->user_stream_count && SUCCEEDED(e->err); i++) {
-		const MINIDUMP_USER_STREAM *s = &e->a->user_streams[i];
+		const struct kmdump_user_stream *s = &e->a->user_streams[i];
 
-		put_stream(e, s->Type, s->Buffer, s->BufferSize);
+		kmd_put_stream(e, s->type, s->buffer, s->size);
 	}
 	return e->err;
 }
 
-uint32_t streams_count(const struct eng *e)
+uint32_t kmd_streams_count(const struct eng *e)
 {
 	/* SystemInfo, MiscInfo, ThreadList, ModuleList, MemoryList, Exception,
 	 * MemoryInfoList, ThreadNames, 7 Linux streams, kernel stacks, ThreadInfoList,
@@ -523,19 +523,19 @@ uint32_t streams_count(const struct eng *e)
 	return 19 + e->a->user_stream_count;
 }
 
-HRESULT streams_write_metadata(struct eng *e)
+HRESULT kmd_streams_write_metadata(struct eng *e)
 {
 	static const uint8_t zeros[sizeof(MINIDUMP_HEADER) + KMD_MAX_DIRECTORY * sizeof(MINIDUMP_DIRECTORY)];
 
-	e->dir_slots = streams_count(e);
+	e->dir_slots = kmd_streams_count(e);
 	e->dir_rva = sizeof(MINIDUMP_HEADER);
 	/* header and directory stay zero (not a dump) until everything else is written */
-	if (FAILED(sink_append(e, zeros, sizeof(MINIDUMP_HEADER) +
+	if (FAILED(kmd_sink_append(e, zeros, sizeof(MINIDUMP_HEADER) +
 					 e->dir_slots * sizeof(MINIDUMP_DIRECTORY), NULL)))
 		return e->err;
 	if (FAILED(write_system_info(e)) || FAILED(write_misc_info(e)) ||
 	    FAILED(write_contexts(e)) || FAILED(write_module_list(e)) ||
-	    FAILED(exception_write(e)) || FAILED(write_memory_info(e)) ||
+	    FAILED(kmd_exception_write(e)) || FAILED(write_memory_info(e)) ||
 	    FAILED(write_thread_names(e)) || FAILED(write_thread_info(e)) ||
 	    FAILED(write_linux_streams(e)) || FAILED(write_kstacks(e)) ||
 	    FAILED(write_unloaded(e)) || FAILED(write_user_streams(e)))
@@ -579,23 +579,23 @@ static HRESULT write_stacks(struct eng *e)
 			continue;
 		left--;
 		len = t->stack_hi - t->stack_lo;
-		room = e->capped ? 0 : mem_room(e, len, tail_bytes(e, left + e->blocks.n));
+		room = e->capped ? 0 : kmd_mem_room(e, len, tail_bytes(e, left + e->blocks.n));
 		if (room < len)
 			e->capped = e->res->capped = true;
 		if (!room)
 			continue;
-		policy_filter_stack(e, t->stack, t->stack_lo, room);
-		if (FAILED(eng_poll_cancel(e)) || FAILED(sink_append(e, t->stack, room, &t->stack_rva)))
+		kmd_policy_filter_stack(e, t->stack, t->stack_lo, room);
+		if (FAILED(kmd_eng_poll_cancel(e)) || FAILED(kmd_sink_append(e, t->stack, room, &t->stack_rva)))
 			break;
 		t->stack_written = room;
 		e->res->memory_bytes += room;
-		if (descs_push(&e->mem, t->stack_lo, room, t->stack_rva))
-			return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+		if (kmd_descs_push(&e->mem, t->stack_lo, room, t->stack_rva))
+			return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	}
 	return e->err;
 }
 
-HRESULT streams_write_memory_list(struct eng *e)
+HRESULT kmd_streams_write_memory_list(struct eng *e)
 {
 	uint32_t n;
 	uint64_t rva;
@@ -606,35 +606,35 @@ HRESULT streams_write_memory_list(struct eng *e)
 	/* the stacks are written already: cut them out of the other blocks */
 	for (i = 0; i < e->nthreads; i++)
 		if (e->threads[i].stack_written &&
-		    ranges_remove(&e->blocks, e->threads[i].stack_lo,
+		    kmd_ranges_remove(&e->blocks, e->threads[i].stack_lo,
 				  e->threads[i].stack_lo + e->threads[i].stack_written))
-			return eng_fail(e, E_OUTOFMEMORY, "out of memory");
+			return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
 	for (i = 0; i < e->blocks.n && SUCCEEDED(e->err); i++) {
 		e->tail = tail_bytes(e, e->blocks.n - i);
-		mem_write_block(e, e->blocks.v[i].start, e->blocks.v[i].end, false);
+		kmd_mem_write_block(e, e->blocks.v[i].start, e->blocks.v[i].end, false);
 	}
 	if (FAILED(e->err))
 		return e->err;
 	n = (uint32_t)e->mem.n;
-	if (FAILED(sink_align(e, 4)) || FAILED(sink_append(e, &n, 4, &rva)))
+	if (FAILED(kmd_sink_align(e, 4)) || FAILED(kmd_sink_append(e, &n, 4, &rva)))
 		return e->err;
 	for (i = 0; i < e->mem.n; i++) {
 		MINIDUMP_MEMORY_DESCRIPTOR d = { e->mem.v[i].start,
 						 { (ULONG32)e->mem.v[i].size, (RVA)e->mem.v[i].rva } };
 
-		if (FAILED(sink_append(e, &d, sizeof(d), NULL)))
+		if (FAILED(kmd_sink_append(e, &d, sizeof(d), NULL)))
 			return e->err;
 	}
 	return dir_add(e, MemoryListStream, 4 + n * sizeof(MINIDUMP_MEMORY_DESCRIPTOR), rva);
 }
 
-HRESULT streams_write_thread_list(struct eng *e)
+HRESULT kmd_streams_write_thread_list(struct eng *e)
 {
 	uint32_t n = (uint32_t)included_threads(e);
 	uint64_t rva;
 	size_t i;
 
-	if (FAILED(sink_align(e, 4)) || FAILED(sink_append(e, &n, 4, &rva)))
+	if (FAILED(kmd_sink_align(e, 4)) || FAILED(kmd_sink_append(e, &n, 4, &rva)))
 		return e->err;
 	for (i = 0; i < e->nthreads; i++) {
 		const struct eng_thread *t = &e->threads[i];
@@ -653,7 +653,7 @@ HRESULT streams_write_thread_list(struct eng *e)
 		}
 		o.ThreadContext.DataSize = KMD_CONTEXT_BLOB;
 		o.ThreadContext.Rva = (RVA)t->ctx_rva;
-		if (FAILED(sink_append(e, &o, sizeof(o), NULL)))
+		if (FAILED(kmd_sink_append(e, &o, sizeof(o), NULL)))
 			return e->err;
 	}
 	return dir_add(e, ThreadListStream, 4 + n * sizeof(MINIDUMP_THREAD), rva);
@@ -673,8 +673,8 @@ static HRESULT include_region(struct eng *e, const struct kmd_src_vma *v, uint64
 		return S_OK;
 	vma_info(e, v, &out.VmRegion);
 	out.Continue = TRUE;
-	if (!eng_callback(e, IncludeVmRegionCallback, &in, &out) || !out.Continue)
-		return eng_fail(e, E_ABORT,
+	if (!kmd_eng_callback(e, IncludeVmRegionCallback, &in, &out) || !out.Continue)
+		return kmd_eng_fail(e, E_ABORT,
 				"IncludeVmRegionCallback stopped the full-memory pass at 0x%llx",
 				(unsigned long long)v->start);
 	s = out.VmRegion.BaseAddress;
@@ -684,7 +684,7 @@ static HRESULT include_region(struct eng *e, const struct kmd_src_vma *v, uint64
 		return S_OK;
 	}
 	if (s < v->start || end > v->end || end < s || (s | end) & (KMD_PAGE - 1))
-		return eng_fail(e, E_INVALIDARG,
+		return kmd_eng_fail(e, E_INVALIDARG,
 				"IncludeVmRegionCallback returned [0x%llx, 0x%llx), which is not a page-aligned part of [0x%llx, 0x%llx)",
 				(unsigned long long)s, (unsigned long long)end,
 				(unsigned long long)v->start, (unsigned long long)v->end);
@@ -704,7 +704,7 @@ static size_t mem64_slots(const struct eng *e)
  * patched once every range is known; its DataSize counts only the ranges written, the
  * slots reserved beyond them stay zero and BaseRva points at the data.
  */
-HRESULT streams_write_memory64(struct eng *e)
+HRESULT kmd_streams_write_memory64(struct eng *e)
 {
 	MINIDUMP_MEMORY64_LIST h;
 	uint64_t rva, off;
@@ -716,9 +716,9 @@ HRESULT streams_write_memory64(struct eng *e)
 	e->mem64_slots = mem64_slots(e);
 	zeros = calloc(e->mem64_slots, sizeof(MINIDUMP_MEMORY_DESCRIPTOR64));
 	if (!zeros)
-		return eng_fail(e, E_OUTOFMEMORY, "out of memory");
-	if (SUCCEEDED(sink_align(e, 16)) && SUCCEEDED(sink_append(e, zeros, sizeof(h), &rva)))
-		sink_append(e, zeros, e->mem64_slots * sizeof(MINIDUMP_MEMORY_DESCRIPTOR64), NULL);
+		return kmd_eng_fail(e, E_OUTOFMEMORY, "out of memory");
+	if (SUCCEEDED(kmd_sink_align(e, 16)) && SUCCEEDED(kmd_sink_append(e, zeros, sizeof(h), &rva)))
+		kmd_sink_append(e, zeros, e->mem64_slots * sizeof(MINIDUMP_MEMORY_DESCRIPTOR64), NULL);
 	free(zeros);
 	e->mem64_base = e->end;
 	e->tail = 0;
@@ -730,25 +730,25 @@ HRESULT streams_write_memory64(struct eng *e)
 			continue;
 		if (FAILED(include_region(e, v, &lo, &hi)))
 			break;
-		mem_write_block(e, lo, hi, true);
+		kmd_mem_write_block(e, lo, hi, true);
 	}
 	if (FAILED(e->err))
 		return e->err;
 	h.NumberOfMemoryRanges = e->mem64.n;
 	h.BaseRva = e->mem64.n ? e->mem64.v[0].rva : e->mem64_base;
-	if (FAILED(sink_write(e, rva, &h, sizeof(h))))
+	if (FAILED(kmd_sink_write(e, rva, &h, sizeof(h))))
 		return e->err;
 	off = rva + sizeof(h);
 	for (i = 0; i < e->mem64.n; i++, off += sizeof(MINIDUMP_MEMORY_DESCRIPTOR64)) {
 		MINIDUMP_MEMORY_DESCRIPTOR64 d = { e->mem64.v[i].start, e->mem64.v[i].size };
 
-		if (FAILED(sink_write(e, off, &d, sizeof(d))))
+		if (FAILED(kmd_sink_write(e, off, &d, sizeof(d))))
 			return e->err;
 	}
 	return dir_add(e, Memory64ListStream, sizeof(h) + e->mem64.n * sizeof(MINIDUMP_MEMORY_DESCRIPTOR64), rva);
 }
 
-HRESULT streams_write_directory(struct eng *e)
+HRESULT kmd_streams_write_directory(struct eng *e)
 {
 	MINIDUMP_HEADER h;
 	uint32_t i;
@@ -757,9 +757,9 @@ HRESULT streams_write_directory(struct eng *e)
 		MINIDUMP_DIRECTORY d = { e->dir[i].type, { e->dir[i].size, (RVA)e->dir[i].rva } };
 
 		if (e->dir[i].rva > UINT32_MAX)
-			return eng_fail(e, (HRESULT)KMDUMP_E_FILE_TOO_LARGE,
+			return kmd_eng_fail(e, (HRESULT)KMDUMP_E_FILE_TOO_LARGE,
 					"stream 0x%x lies beyond 4 GiB", e->dir[i].type);
-		if (FAILED(sink_write(e, e->dir_rva + i * sizeof(d), &d, sizeof(d))))
+		if (FAILED(kmd_sink_write(e, e->dir_rva + i * sizeof(d), &d, sizeof(d))))
 			return e->err;
 	}
 	memset(&h, 0, sizeof(h));
@@ -769,7 +769,7 @@ HRESULT streams_write_directory(struct eng *e)
 	h.StreamDirectoryRva = (RVA)e->dir_rva;
 	h.TimeDateStamp = (ULONG32)e->a->now;
 	h.Flags = e->a->dump_type;
-	if (FAILED(sink_write(e, 0, &h, sizeof(h))))
+	if (FAILED(kmd_sink_write(e, 0, &h, sizeof(h))))
 		return e->err;
 	e->header_written = true;
 	return S_OK;

@@ -42,7 +42,7 @@ static void fill_cpu(MINIDUMP_SYSTEM_INFO *si)
 	}
 }
 
-void sysinfo_fill(MINIDUMP_SYSTEM_INFO *si, char *csd, size_t csdlen)
+void kmd_sysinfo_fill(MINIDUMP_SYSTEM_INFO *si, char *csd, size_t csdlen)
 {
 	struct utsname u;
 	unsigned int maj = 0, min = 0, patch = 0;
@@ -77,7 +77,7 @@ static unsigned long read_khz(const char *path)
 }
 
 /* MiscInfo 2 processor power fields, when cpufreq publishes them. */
-void sysinfo_power(MINIDUMP_MISC_INFO_2 *mi)
+void kmd_sysinfo_power(MINIDUMP_MISC_INFO_2 *mi)
 {
 	unsigned long max = read_khz("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
 	unsigned long cur = read_khz("/sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq");

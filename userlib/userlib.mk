@@ -1,13 +1,16 @@
 # libkmdump: included by the top Makefile (BUILD, PREFIX, DESTDIR come from there).
 #
-#   make userlib   build/libkmdump.so.$(KMDUMP_LIB_VERSION) (soname libkmdump.so.0) with
+#   make userlib   build/libkmdump.so.$(KMDUMP_LIB_VERSION) (soname libkmdump.so.1) with
 #                  the .so symlinks, build/libkmdump.a and build/kmdump.pc
+#   make check-abi the exported symbols against userlib/libkmdump.map (tests/abi/run)
 #   make unit      host unit tests (tests/unit/unit.mk)
 #
 # Every userlib/*.c is compiled, so files other helpers add (transport.c) join by themselves.
 
-KMDUMP_LIB_SONAME   := libkmdump.so.0
-KMDUMP_LIB_VERSION  := 0.1.0
+# The soname's number changes only when the ABI breaks; the version follows
+# KMDUMP_VERSION_MAJOR/MINOR of <kmdump/kmdump.h>.
+KMDUMP_LIB_SONAME   := libkmdump.so.1
+KMDUMP_LIB_VERSION  := 1.0.0
 
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0)
@@ -21,7 +24,8 @@ USERLIB_HDRS := $(wildcard userlib/*.h userlib/include/kmdump/*.h) $(KMDUMP_UAPI
 USERLIB_OBJS := $(patsubst userlib/%.c,$(BUILD)/userlib/%.o,$(USERLIB_SRCS))
 
 USERLIB_WARN   := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-USERLIB_CFLAGS := $(USERLIB_WARN) -O2 -g -fPIC -I$(BUILD)/include -Iuserlib/include \
+# Hidden by default: only what the headers mark KMDUMP_API is exported.
+USERLIB_CFLAGS := $(USERLIB_WARN) -O2 -g -fPIC -fvisibility=hidden -I$(BUILD)/include -Iuserlib/include \
 	-Iuserlib -Inetlink $(NL_CFLAGS) $(CFLAGS)
 
 .PHONY: userlib
@@ -65,3 +69,8 @@ define userlib-install
 endef
 
 -include tests/unit/unit.mk
+
+# The binary interface against the version script (a layer of make check).
+.PHONY: check-abi
+check-abi: userlib
+	@bash tests/abi/run

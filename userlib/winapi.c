@@ -16,9 +16,11 @@ BOOL WINAPI MiniDumpWriteDump(HANDLE hProcess, DWORD ProcessId, HANDLE hFile,
 			      PMINIDUMP_USER_STREAM_INFORMATION UserStreamParam,
 			      PMINIDUMP_CALLBACK_INFORMATION CallbackParam)
 {
+	struct kmdump_user_stream streams[KMD_MAX_USER_STREAMS];
 	struct kmdump_result res;
 	struct kmd_dump_args a;
 	HRESULT hr;
+	uint32_t i;
 
 	memset(&a, 0, sizeof(a));
 	a.pid = ProcessId;
@@ -27,8 +29,14 @@ BOOL WINAPI MiniDumpWriteDump(HANDLE hProcess, DWORD ProcessId, HANDLE hFile,
 	a.dump_type = (uint32_t)DumpType;
 	a.win_exception = ExceptionParam;
 	if (UserStreamParam) {
-		a.user_streams = UserStreamParam->UserStreamArray;
+		/* The engine refuses more than it has room for before reading any. */
 		a.user_stream_count = UserStreamParam->UserStreamCount;
+		a.user_streams = UserStreamParam->UserStreamArray ? streams : NULL;
+		for (i = 0; a.user_streams && i < a.user_stream_count && i < KMD_MAX_USER_STREAMS; i++) {
+			const MINIDUMP_USER_STREAM *s = &UserStreamParam->UserStreamArray[i];
+
+			streams[i] = (struct kmdump_user_stream){ s->Type, s->BufferSize, s->Buffer };
+		}
 	}
 	if (CallbackParam) {
 		a.callback = CallbackParam->CallbackRoutine;

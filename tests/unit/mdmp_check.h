@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <kmdump/kmdump.h>
+#include <kmdump/streams.h>
 
 struct md {
 	uint8_t *p;

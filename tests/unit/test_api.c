@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The entry points around the engine: dumps to a path, and several dumps at once. */
 #include <pthread.h>
+#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,17 +172,86 @@ END_TEST
 /* the real source on the host, where the module is never loaded */
 START_TEST(dump_file_without_module)
 {
-	struct kmdump_options o;
-	struct kmdump_result res;
+	struct kmdump_options o = KMDUMP_OPTS(.dump_type = MiniDumpNormal);
+	struct kmdump_result res = KMDUMP_RESULT_INIT;
 
-	kmdump_options_init(&o, getpid());
-	ck_assert_int_eq(o.fd, -1);
-	ck_assert_int_eq(o.pidfd, -1);
-	ck_assert_int_eq(kmdump_write_dump_file(&o, path, &res), (HRESULT)KMDUMP_E_NOT_FOUND);
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, &o, &res), (HRESULT)KMDUMP_E_NOT_FOUND);
 	ck_assert_msg(strstr(res.message, "insmod kmdump.ko"), "%s", res.message);
+	ck_assert_uint_eq(res.sz, sizeof(res));
 	ck_assert_int_ne(access(path, F_OK), 0);
-	ck_assert_int_eq(kmdump_write_dump(NULL, &res), E_INVALIDARG);
-	ck_assert_int_eq(kmdump_write_dump_file(&o, "", &res), E_INVALIDARG);
+	/* options may be left out; the result too */
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, NULL, NULL), (HRESULT)KMDUMP_E_NOT_FOUND);
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), "", &o, &res), E_INVALIDARG);
+	ck_assert_msg(strstr(res.message, "no output path"), "%s", res.message);
+	ck_assert_int_eq(kmdump_write_dump(-5, 1, NULL, &res), E_INVALIDARG);
+	ck_assert_msg(strstr(res.message, "invalid process id"), "%s", res.message);
+}
+END_TEST
+
+/* libbpf's opts discipline: sz says which members the caller knows */
+START_TEST(options_carry_their_size)
+{
+	struct {
+		struct kmdump_options o;
+		uint64_t newer; /* a member a later header might add */
+	} big = { .o = KMDUMP_OPTS() };
+	struct kmdump_options zero = { 0 };
+	struct kmdump_result res = KMDUMP_RESULT_INIT;
+
+	/* sz 0: declared without the macro */
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, &zero, &res), E_INVALIDARG);
+	ck_assert_msg(strstr(res.message, "KMDUMP_OPTS()"), "%s", res.message);
+	/* from a newer header, its unknown member left 0: accepted (the dump then fails on
+	 * the missing module, past the option checks) */
+	big.o.sz = sizeof(big);
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, &big.o, &res), (HRESULT)KMDUMP_E_NOT_FOUND);
+	/* ... and with it set: refused, saying so */
+	big.newer = 1;
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, &big.o, &res), E_INVALIDARG);
+	ck_assert_msg(strstr(res.message, "does not know"), "%s", res.message);
+	/* from an older header that ended before stack_limit: the rest reads as 0, and the
+	 * garbage past its sz is never looked at */
+	big.o = (struct kmdump_options)KMDUMP_OPTS(.max_size = 1);
+	big.o.sz = offsetof(struct kmdump_options, user_stream_count);
+	big.o.reserved = 0xdead;
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, &big.o, &res), (HRESULT)KMDUMP_E_NOT_FOUND);
+	big.o.sz = sizeof(big.o);
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, &big.o, &res), E_INVALIDARG);
+	ck_assert_msg(strstr(res.message, "reserved"), "%s", res.message);
+}
+END_TEST
+
+/* an older caller's result is written only as far as its sz reaches */
+START_TEST(result_written_up_to_its_size)
+{
+	struct {
+		struct kmdump_result r;
+		char guard[8];
+	} old;
+	struct kmdump_result zero = { 0 };
+
+	memset(&old, 0x5a, sizeof(old));
+	old.r.sz = offsetof(struct kmdump_result, message) + 16;
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), "", NULL, &old.r), E_INVALIDARG);
+	ck_assert_uint_eq(old.r.sz, offsetof(struct kmdump_result, message) + 16);
+	ck_assert_int_eq(memcmp(old.r.message, "no output path g", 16), 0);
+	ck_assert_uint_eq((uint8_t)old.r.message[16], 0x5a);
+	ck_assert_uint_eq((uint8_t)old.guard[0], 0x5a);
+	/* sz 0: nothing written, the HRESULT alone says it */
+	ck_assert_int_eq(kmdump_write_dump_file(getpid(), path, NULL, &zero), E_INVALIDARG);
+	ck_assert_uint_eq(zero.threads, 0);
+	ck_assert_uint_eq(zero.message[0], 0);
+}
+END_TEST
+
+START_TEST(runtime_version)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d", KMDUMP_VERSION_MAJOR, KMDUMP_VERSION_MINOR);
+	ck_assert_str_eq(kmdump_version_string(), want);
+	ck_assert_uint_eq(kmdump_major_version(), KMDUMP_VERSION_MAJOR);
+	ck_assert_uint_eq(kmdump_minor_version(), KMDUMP_VERSION_MINOR);
 }
 END_TEST
 
@@ -196,6 +267,9 @@ Suite *api_suite(void)
 	tcase_add_test(tc, bad_pid);
 	tcase_add_test(tc, concurrent_dumps);
 	tcase_add_test(tc, dump_file_without_module);
+	tcase_add_test(tc, options_carry_their_size);
+	tcase_add_test(tc, result_written_up_to_its_size);
+	tcase_add_test(tc, runtime_version);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -71,18 +71,18 @@ END_TEST
 START_TEST(bad_user_streams)
 {
 	static const char d[] = "x";
-	MINIDUMP_USER_STREAM s[2] = { { 0x10001, 1, (void *)d }, { 0x10001, 1, (void *)d } };
+	struct kmdump_user_stream s[2] = { { 0x10001, 1, d }, { 0x10001, 1, d } };
 
 	R.a.user_streams = s;
 	R.a.user_stream_count = 2;
 	ck_assert_int_eq(run_dump(&R), E_INVALIDARG);
 	ck_assert_ptr_nonnull(strstr(R.res.message, "twice"));
-	s[1].Type = ThreadListStream;
+	s[1].type = ThreadListStream;
 	ck_assert_int_eq(run_dump(&R), E_INVALIDARG);
-	s[1].Type = KMDUMP_STREAM_LINUX_MAPS;
+	s[1].type = KMDUMP_STREAM_LINUX_MAPS;
 	ck_assert_int_eq(run_dump(&R), E_INVALIDARG);
-	s[1].Type = 0x10002;
-	s[1].Buffer = NULL;
+	s[1].type = 0x10002;
+	s[1].buffer = NULL;
 	ck_assert_int_eq(run_dump(&R), E_INVALIDARG);
 	R.a.user_streams = NULL;
 	ck_assert_int_eq(run_dump(&R), E_INVALIDARG);

@@ -38,29 +38,29 @@ START_TEST(range_sets)
 {
 	struct kmd_ranges r = { 0 };
 
-	ck_assert_int_eq(ranges_add(&r, 100, 200), 0);
-	ck_assert_int_eq(ranges_add(&r, 300, 400), 0);
-	ck_assert_int_eq(ranges_add(&r, 150, 310), 0); /* bridges both */
+	ck_assert_int_eq(kmd_ranges_add(&r, 100, 200), 0);
+	ck_assert_int_eq(kmd_ranges_add(&r, 300, 400), 0);
+	ck_assert_int_eq(kmd_ranges_add(&r, 150, 310), 0); /* bridges both */
 	ck_assert_uint_eq(r.n, 1);
 	ck_assert_uint_eq(r.v[0].start, 100);
 	ck_assert_uint_eq(r.v[0].end, 400);
-	ck_assert_int_eq(ranges_add(&r, 400, 500), 0); /* touching merges */
+	ck_assert_int_eq(kmd_ranges_add(&r, 400, 500), 0); /* touching merges */
 	ck_assert_uint_eq(r.n, 1);
-	ck_assert_int_eq(ranges_add(&r, 10, 20), 0);
+	ck_assert_int_eq(kmd_ranges_add(&r, 10, 20), 0);
 	ck_assert_uint_eq(r.n, 2);
 	ck_assert_uint_eq(r.v[0].start, 10);
-	ck_assert_int_eq(ranges_remove(&r, 200, 300), 0); /* split */
+	ck_assert_int_eq(kmd_ranges_remove(&r, 200, 300), 0); /* split */
 	ck_assert_uint_eq(r.n, 3);
 	ck_assert_uint_eq(r.v[1].end, 200);
 	ck_assert_uint_eq(r.v[2].start, 300);
-	ck_assert_int_eq(ranges_remove(&r, 0, 150), 0); /* whole + trim */
+	ck_assert_int_eq(kmd_ranges_remove(&r, 0, 150), 0); /* whole + trim */
 	ck_assert_uint_eq(r.n, 2);
 	ck_assert_uint_eq(r.v[0].start, 150);
-	ck_assert(ranges_contains(&r, 199));
-	ck_assert(!ranges_contains(&r, 200));
-	ck_assert_int_eq(ranges_remove(&r, 0, 1000), 0);
+	ck_assert(kmd_ranges_contains(&r, 199));
+	ck_assert(!kmd_ranges_contains(&r, 200));
+	ck_assert_int_eq(kmd_ranges_remove(&r, 0, 1000), 0);
 	ck_assert_uint_eq(r.n, 0);
-	ranges_free(&r);
+	kmd_ranges_free(&r);
 }
 END_TEST
 
@@ -69,7 +69,7 @@ START_TEST(utf16_strings)
 	uint16_t *w;
 	uint32_t n;
 
-	ck_assert_int_eq(utf8_to_utf16("a\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80", &w, &n), 0);
+	ck_assert_int_eq(kmd_utf8_to_utf16("a\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80", &w, &n), 0);
 	ck_assert_uint_eq(n, 5);
 	ck_assert_uint_eq(w[0], 'a');
 	ck_assert_uint_eq(w[1], 0xE4);
@@ -78,7 +78,7 @@ START_TEST(utf16_strings)
 	ck_assert_uint_eq(w[4], 0xDE00);
 	ck_assert_uint_eq(w[5], 0);
 	free(w);
-	ck_assert_int_eq(utf8_to_utf16("x\xff\xc3", &w, &n), 0); /* invalid bytes: U+FFFD */
+	ck_assert_int_eq(kmd_utf8_to_utf16("x\xff\xc3", &w, &n), 0); /* invalid bytes: U+FFFD */
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(w[1], 0xFFFD);
 	free(w);

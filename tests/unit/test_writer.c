@@ -485,7 +485,7 @@ END_TEST
 START_TEST(user_streams)
 {
 	static const char a[] = "first", b[] = "second";
-	MINIDUMP_USER_STREAM s[2] = { { 0x10001, sizeof(a), (void *)a }, { 0x7A7A0001, sizeof(b), (void *)b } };
+	struct kmdump_user_stream s[2] = { { 0x10001, sizeof(a), a }, { 0x7A7A0001, sizeof(b), b } };
 	uint32_t size;
 
 	R.a.user_streams = s;

@@ -37,7 +37,7 @@
 /* What the signal handler hands to the helper: lives in a MAP_SHARED page. */
 struct crash_info {
 	struct kmdump_exception exception;
-	CONTEXT context;
+	struct kmdump_context context;
 };
 
 static struct crash_info *shared;
@@ -65,9 +65,9 @@ static void crash_signal(int signo, siginfo_t *si, void *uc)
 /* The helper process: writes the dump of its parent when the handler asks. */
 static int helper(pid_t target, const char *path)
 {
-	struct kmdump_options opts;
-	struct kmdump_result res;
-	HRESULT hr;
+	struct kmdump_options opts = KMDUMP_OPTS(.exception = &shared->exception);
+	struct kmdump_result res = KMDUMP_RESULT_INIT;
+	int32_t hr;
 	char c;
 
 	close(crash_pipe[1]);
@@ -75,16 +75,14 @@ static int helper(pid_t target, const char *path)
 	if (read(crash_pipe[0], &c, 1) != 1)
 		return 0; /* the program ended without a crash */
 	shared->exception.context = &shared->context;
-	kmdump_options_init(&opts, target);
-	opts.exception = &shared->exception;
-	hr = kmdump_write_dump_file(&opts, path, &res);
+	hr = kmdump_write_dump_file(target, path, &opts, &res);
 	printf("DUMPED 0x%08x %u %u %s\n", (unsigned int)hr, res.threads, res.modules,
 	       res.message);
 	fflush(stdout);
 	c = 1;
 	if (write(done_pipe[1], &c, 1) != 1)
 		return 1;
-	return FAILED(hr);
+	return !KMDUMP_SUCCEEDED(hr);
 }
 
 static NOINLINE void crash_level2(void)

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * HRESULTs for libkmdump users. The values are not defined here: they come from the
+ * HRESULTs with their Windows spellings, for DbgHelp code (included by
+ * <kmdump/minidumpapiset.h>). The values are not defined here: they come from the
  * protocol contract (netlink/kmdump.yaml -> netlink/kmdump.h, installed as
- * <kmdump/uapi.h>). This header only gives them the Windows spellings DbgHelp code
- * uses (S_OK, E_INVALIDARG, ...) and the SUCCEEDED/FAILED tests.
+ * <kmdump/uapi.h>). This header only gives them the names DbgHelp code uses (HRESULT,
+ * S_OK, E_INVALIDARG, ...) and the SUCCEEDED/FAILED tests; kmdump_strerror() and
+ * kmdump_hresult_name() are declared in <kmdump/kmdump.h>.
  */
 #ifndef KMDUMP_HRESULT_H
 #define KMDUMP_HRESULT_H
 
 #include <stdint.h>
-#include <kmdump/uapi.h>
+#include <kmdump/kmdump.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,15 +38,6 @@ typedef int32_t HRESULT;
 #define E_OUTOFMEMORY ((HRESULT)KMDUMP_E_OUTOFMEMORY)
 #define E_INVALIDARG ((HRESULT)KMDUMP_E_INVALIDARG)
 #endif
-
-/*
- * kmdump_strerror() - the message for an HRESULT, from the contract's table: "what
- * happened" plus, where the library knows it, "what to do". Never NULL; unknown values
- * get a generic text naming the facility and code. Thread-safe (returns static text).
- */
-const char *kmdump_strerror(HRESULT hr);
-/* kmdump_hresult_name() - the Windows name ("E_INVALIDARG", ...) or NULL if unknown. */
-const char *kmdump_hresult_name(HRESULT hr);
 
 #ifdef __cplusplus
 }

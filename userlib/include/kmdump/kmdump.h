@@ -3,8 +3,18 @@
  * libkmdump: write a standard minidump (MDMP) of a Linux process, with the kmdump kernel
  * module freezing the process and DbgHelp's callback stream delivered to the caller.
  *
- * Link with `pkg-config --cflags --libs kmdump`. The MINIDUMP_* types, the callback
- * structures and MiniDumpWriteDump come from <kmdump/minidumpapiset.h>, included here.
+ * Link with `pkg-config --cflags --libs kmdump`. This header is the native API and
+ * defines no Windows names: HRESULTs are int32_t values named by <kmdump/uapi.h>
+ * (KMDUMP_S_OK, KMDUMP_E_INVALIDARG, ...). The MINIDUMP_* types, the callback structures
+ * (struct kmdump_callback_input/output are MINIDUMP_CALLBACK_INPUT/OUTPUT), the Windows
+ * spellings (HRESULT, S_OK, ...) and MiniDumpWriteDump come from
+ * <kmdump/minidumpapiset.h>; kmdump's own MDMP streams are in <kmdump/streams.h>.
+ *
+ * ABI: the library keeps its binary interface the way libbpf does. Every exported symbol
+ * is named in a versioned node of its version script, options and results are structs
+ * whose first member is their size (declare them with KMDUMP_OPTS() and
+ * KMDUMP_RESULT_INIT), new members are only ever appended, and a caller built against an
+ * older header keeps working: members past its size read as zero.
  *
  * Thread safety: every call works on its own session (its own netlink socket, its own
  * kernel session); several dumps may run at once from one process. The library keeps no
@@ -183,82 +193,29 @@
 #ifndef KMDUMP_KMDUMP_H
 #define KMDUMP_KMDUMP_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <sys/types.h>
-#include <kmdump/hresult.h>
-#include <kmdump/minidumpapiset.h>
+#include <kmdump/uapi.h>
+#include <kmdump/context.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define KMDUMP_VERSION_MAJOR 0
-#define KMDUMP_VERSION_MINOR 1
+/* What libkmdump exports; every other symbol of the library is hidden. */
+#define KMDUMP_API __attribute__((visibility("default")))
 
-/* Breakpad's Linux streams (minidump-format.md §5.1). */
-#define KMDUMP_STREAM_LINUX_CPU_INFO 0x47670003u
-#define KMDUMP_STREAM_LINUX_PROC_STATUS 0x47670004u
-#define KMDUMP_STREAM_LINUX_LSB_RELEASE 0x47670005u
-#define KMDUMP_STREAM_LINUX_CMD_LINE 0x47670006u
-#define KMDUMP_STREAM_LINUX_ENVIRON 0x47670007u
-#define KMDUMP_STREAM_LINUX_AUXV 0x47670008u
-#define KMDUMP_STREAM_LINUX_MAPS 0x47670009u
-#define KMDUMP_CV_SIGNATURE_ELF 0x4270454Cu /* 'BpEL' */
+/* The version of this header; kmdump_version_string() is the library's at run time. */
+#define KMDUMP_VERSION_MAJOR 1
+#define KMDUMP_VERSION_MINOR 0
 
-/*
- * The kernel-stack stream, type KMDUMP_STREAM_THREAD_KSTACKS (from the contract): one
- * entry per dumped thread, in the same table format as the kernel dump's
- * KMDUMP_STREAM_KERNEL_TASKS stream (kmod/kdump.c), so one reader serves both:
- *   header  KMDUMP_TASK_LIST (16 bytes)
- *   entries KMDUMP_TASK_ENTRY[NumberOfEntries] (112 bytes each; DataSize is exactly
- *           16 + 112 * N; the frame text lives outside the stream, by RVA)
- * State is the contract's enum kmdump_thread_state (scheduler state). In user dumps
- * Flags holds the contract's thread-flags (KMDUMP_THREAD_FLAGS_*) instead of PF_* flags
- * (the module does not report those for user threads). Frames points at FrameCount
- * NUL-terminated UTF-8 strings "function+0x1c/0x80 [module]", innermost first
- * (DataSize 0 when the kernel stack was not captured or was refused).
- */
-#pragma pack(push, 4)
-typedef struct _KMDUMP_TASK_LIST {
-	ULONG32 SizeOfHeader; /* 16 */
-	ULONG32 SizeOfEntry;  /* 112 */
-	ULONG32 NumberOfEntries;
-	ULONG32 Reserved;
-} KMDUMP_TASK_LIST;
-
-typedef struct _KMDUMP_TASK_ENTRY {
-	ULONG32 Pid; /* the thread id */
-	ULONG32 Tgid;
-	ULONG32 PPid;
-	ULONG32 State;
-	ULONG32 Flags;
-	ULONG32 Cpu;
-	LONG Prio;
-	LONG Nice;
-	ULONG64 UtimeNs;
-	ULONG64 StimeNs;
-	ULONG64 StartBoottimeNs;
-	ULONG64 Nvcsw;
-	ULONG64 Nivcsw;
-	char Comm[16];
-	ULONG32 FrameCount;
-	MINIDUMP_LOCATION_DESCRIPTOR Frames;
-	MINIDUMP_LOCATION_DESCRIPTOR Wchan;
-	ULONG32 OnCpu;
-} KMDUMP_TASK_ENTRY;
-#pragma pack(pop)
-#if defined(__cplusplus)
-#define KMDUMP_TASK_SA static_assert
-#else
-#define KMDUMP_TASK_SA _Static_assert
-#endif
-KMDUMP_TASK_SA(sizeof(KMDUMP_TASK_LIST) == 16, "KMDUMP_TASK_LIST");
-KMDUMP_TASK_SA(sizeof(KMDUMP_TASK_ENTRY) == 112, "KMDUMP_TASK_ENTRY");
-KMDUMP_TASK_SA(offsetof(KMDUMP_TASK_ENTRY, Comm) == 72, "KMDUMP_TASK_ENTRY.Comm");
-KMDUMP_TASK_SA(offsetof(KMDUMP_TASK_ENTRY, Frames) == 92, "KMDUMP_TASK_ENTRY.Frames");
-KMDUMP_TASK_SA(offsetof(KMDUMP_TASK_ENTRY, OnCpu) == 108, "KMDUMP_TASK_ENTRY.OnCpu");
-#undef KMDUMP_TASK_SA
+/* The library's version as running: may be newer than the header's (never older). */
+KMDUMP_API uint32_t kmdump_major_version(void);
+KMDUMP_API uint32_t kmdump_minor_version(void);
+/* "1.0" */
+KMDUMP_API const char *kmdump_version_string(void);
 
 /* Exception information, what an in-process crash handler has. */
 struct kmdump_exception {
@@ -268,71 +225,103 @@ struct kmdump_exception {
 	uint64_t fault_address; /* si_addr -> ExceptionAddress */
 	/* Registers at the fault; NULL: the thread's captured context is used. Fill one
 	 * from a signal handler's ucontext_t with kmdump_context_from_ucontext(). */
-	const CONTEXT *context;
+	const struct kmdump_context *context;
 };
+
+/* A stream of the caller's, written as is (MINIDUMP_USER_STREAM's layout). */
+struct kmdump_user_stream {
+	uint32_t type;      /* > 0xFFFF (LastReservedStream), each type once */
+	uint32_t size;      /* bytes at buffer */
+	const void *buffer;
+};
+
+struct kmdump_callback_input;   /* MINIDUMP_CALLBACK_INPUT, <kmdump/minidumpapiset.h> */
+struct kmdump_callback_output;  /* MINIDUMP_CALLBACK_OUTPUT */
+/* MINIDUMP_CALLBACK_ROUTINE with native types: returns nonzero for TRUE. */
+typedef int (*kmdump_callback_fn)(void *param, struct kmdump_callback_input *input,
+				  struct kmdump_callback_output *output);
 
 /* kmdump_options.flags */
 #define KMDUMP_FLAG_ENVIRONMENT 0x1u /* write LinuxEnviron (the target's environment) */
 
+/*
+ * Options of a dump; every member's zero is its default. Declare them with KMDUMP_OPTS(),
+ * which sets sz:
+ *   struct kmdump_options o = KMDUMP_OPTS(.dump_type = MiniDumpWithFullMemory);
+ * (C++ before C++20: kmdump_options o{}; o.sz = sizeof(o);)
+ */
 struct kmdump_options {
-	pid_t pid;              /* the process (thread group) to dump */
-	int fd;                 /* output: seekable, written from its current offset */
-	uint32_t dump_type;     /* MINIDUMP_TYPE bits */
+	size_t sz;              /* sizeof(struct kmdump_options) as the caller knew it */
+	uint32_t dump_type;     /* MINIDUMP_TYPE bits; 0 is MiniDumpNormal */
 	uint32_t flags;         /* KMDUMP_FLAG_* */
-	const struct kmdump_exception *exception;            /* NULL: dump requested */
-	const MINIDUMP_USER_STREAM *user_streams;             /* types > 0xFFFF, each once */
-	uint32_t user_stream_count;
-	MINIDUMP_CALLBACK_ROUTINE callback;                   /* may be NULL */
+	const struct kmdump_exception *exception;          /* NULL: dump requested */
+	const struct kmdump_user_stream *user_streams;     /* user_stream_count of them */
+	kmdump_callback_fn callback;                        /* NULL: FALSE to every callback */
 	void *callback_param;
 	uint64_t max_size;      /* size cap in bytes, 0: none (memory is left out to fit) */
+	uint32_t user_stream_count;
 	uint32_t stack_limit;   /* bytes of stack per thread, 0: 32 KiB */
-	int pidfd;              /* a pidfd of pid to pass as ProcessHandle, -1: opened here */
+	int pidfd;              /* a pidfd of the target for ProcessHandle; 0: opened here */
+	uint32_t reserved;      /* must be 0 */
 };
+#define KMDUMP_OPTS(...) { .sz = sizeof(struct kmdump_options), __VA_ARGS__ }
 
+/* What a dump wrote. Declare it with KMDUMP_RESULT_INIT (sets sz). */
 struct kmdump_result {
+	size_t sz;               /* sizeof(struct kmdump_result) as the caller knew it */
 	uint32_t threads;        /* threads written */
 	uint32_t modules;        /* modules written */
 	uint32_t memory_ranges;  /* MemoryList + Memory64List ranges */
+	uint32_t failed_reads;   /* unreadable runs left out */
 	uint64_t memory_bytes;   /* target bytes written */
 	uint64_t bytes;          /* size of the dump */
 	uint64_t pause_ns;       /* how long the target was held (0 if unknown) */
-	uint32_t failed_reads;   /* unreadable runs left out */
+	int32_t kernel_dump_status; /* S_OK or the kernel minidump's HRESULT if one was asked */
 	bool capped;             /* max_size made the library leave memory out */
-	HRESULT kernel_dump_status; /* S_OK or the kernel minidump's HRESULT if one was asked */
 	char message[256];       /* on failure: what went wrong and what to do */
 };
+#define KMDUMP_RESULT_INIT { .sz = sizeof(struct kmdump_result) }
 
 /*
- * kmdump_write_dump() - write a minidump of opts->pid to opts->fd. Returns S_OK, or an
- * HRESULT saying why not, with result->message (result may be NULL) explaining it. On
- * failure the bytes written so far carry a zero signature, so they never pass for a dump.
+ * kmdump_write_dump() - write a minidump of process pid (its thread group) to fd, a
+ * seekable descriptor written from its current offset. opts may be NULL (defaults) and
+ * result may be NULL. Returns KMDUMP_S_OK, or an HRESULT saying why not, with
+ * result->message explaining it. On failure the bytes written so far carry a zero
+ * signature, so they never pass for a dump.
  */
-HRESULT kmdump_write_dump(const struct kmdump_options *opts, struct kmdump_result *result);
+KMDUMP_API int32_t kmdump_write_dump(pid_t pid, int fd, const struct kmdump_options *opts,
+				     struct kmdump_result *result);
 
 /*
  * kmdump_write_dump_file() - the same, to a file the library creates at path (mode
  * 0600, an existing file is replaced). The file is removed when the dump fails.
- * opts->fd is ignored.
  */
-HRESULT kmdump_write_dump_file(const struct kmdump_options *opts, const char *path,
-			       struct kmdump_result *result);
-
-/* kmdump_options_init() - pid, the defaults: fd -1, pidfd -1, everything else 0. */
-void kmdump_options_init(struct kmdump_options *opts, pid_t pid);
+KMDUMP_API int32_t kmdump_write_dump_file(pid_t pid, const char *path,
+					  const struct kmdump_options *opts,
+					  struct kmdump_result *result);
 
 /*
- * kmdump_context_from_ucontext() - fill an AMD64 CONTEXT (CONTEXT_FULL|SEGMENTS, FXSAVE
+ * kmdump_context_from_ucontext() - fill an AMD64 context (CONTEXT_FULL|SEGMENTS, FXSAVE
  * area included) from a signal handler's ucontext_t (passed as const void * so this
  * header does not need <ucontext.h>). Async-signal-safe.
  */
-void kmdump_context_from_ucontext(CONTEXT *ctx, const void *ucontext);
+KMDUMP_API void kmdump_context_from_ucontext(struct kmdump_context *ctx, const void *ucontext);
+
+/*
+ * kmdump_strerror() - the message for an HRESULT, from the contract's table: "what
+ * happened" plus, where the library knows it, "what to do". Never NULL; unknown values
+ * get a generic text naming the facility and code. Thread-safe (returns static text).
+ */
+KMDUMP_API const char *kmdump_strerror(int32_t hr);
+/* kmdump_hresult_name() - the Windows name ("E_INVALIDARG", ...) or NULL if unknown. */
+KMDUMP_API const char *kmdump_hresult_name(int32_t hr);
 
 /* kmdump_dump_type_name() - "MiniDumpWithFullMemory" for one bit, NULL if unknown. */
-const char *kmdump_dump_type_name(uint32_t bit);
+KMDUMP_API const char *kmdump_dump_type_name(uint32_t bit);
 /* kmdump_dump_type_refusal() - why one MINIDUMP_TYPE bit is refused on Linux, NULL if honoured. */
-const char *kmdump_dump_type_refusal(uint32_t bit);
+KMDUMP_API const char *kmdump_dump_type_refusal(uint32_t bit);
 /* kmdump_callback_type_name() - "ThreadCallback" etc., NULL if out of range. */
-const char *kmdump_callback_type_name(uint32_t type);
+KMDUMP_API const char *kmdump_callback_type_name(uint32_t type);
 
 #ifdef __cplusplus
 }

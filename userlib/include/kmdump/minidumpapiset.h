@@ -26,14 +26,11 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <kmdump/kmdump.h>
 #include <kmdump/hresult.h>
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#if !defined(__x86_64__)
-#error "kmdump: only x86_64 targets are supported"
 #endif
 
 /* ---- Windows base types ------------------------------------------------------ */
@@ -64,74 +61,19 @@ typedef intptr_t HANDLE; /* a file descriptor (see above) */
 typedef uint32_t RVA;
 typedef uint64_t RVA64;
 
-#if defined(__GNUC__)
-#define KMDUMP_ALIGN16 __attribute__((aligned(16)))
-#else
-#define KMDUMP_ALIGN16
-#endif
-
-/* ---- AMD64 CONTEXT (winnt.h), 1232 bytes, 16-byte aligned ----------------------- */
-#define CONTEXT_AMD64 0x00100000u
-#define CONTEXT_CONTROL (CONTEXT_AMD64 | 0x01u)
-#define CONTEXT_INTEGER (CONTEXT_AMD64 | 0x02u)
-#define CONTEXT_SEGMENTS (CONTEXT_AMD64 | 0x04u)
-#define CONTEXT_FLOATING_POINT (CONTEXT_AMD64 | 0x08u)
-#define CONTEXT_DEBUG_REGISTERS (CONTEXT_AMD64 | 0x10u)
-#define CONTEXT_FULL (CONTEXT_CONTROL | CONTEXT_INTEGER | CONTEXT_FLOATING_POINT)
-#define CONTEXT_ALL (CONTEXT_FULL | CONTEXT_SEGMENTS | CONTEXT_DEBUG_REGISTERS)
-#define CONTEXT_XSTATE (CONTEXT_AMD64 | 0x40u)
-
-typedef struct KMDUMP_ALIGN16 _M128A {
-	ULONGLONG Low;
-	LONGLONG High;
-} M128A, *PM128A;
-
-typedef struct KMDUMP_ALIGN16 _XMM_SAVE_AREA32 {
-	WORD ControlWord;
-	WORD StatusWord;
-	BYTE TagWord;
-	BYTE Reserved1;
-	WORD ErrorOpcode;
-	DWORD ErrorOffset;
-	WORD ErrorSelector;
-	WORD Reserved2;
-	DWORD DataOffset;
-	WORD DataSelector;
-	WORD Reserved3;
-	DWORD MxCsr;
-	DWORD MxCsr_Mask;
-	M128A FloatRegisters[8];
-	M128A XmmRegisters[16];
-	BYTE Reserved4[96];
-} XMM_SAVE_AREA32, *PXMM_SAVE_AREA32;
-
-typedef struct KMDUMP_ALIGN16 _CONTEXT {
-	DWORD64 P1Home, P2Home, P3Home, P4Home, P5Home, P6Home;
-	DWORD ContextFlags;
-	DWORD MxCsr;
-	WORD SegCs, SegDs, SegEs, SegFs, SegGs, SegSs;
-	DWORD EFlags;
-	DWORD64 Dr0, Dr1, Dr2, Dr3, Dr6, Dr7;
-	DWORD64 Rax, Rcx, Rdx, Rbx, Rsp, Rbp, Rsi, Rdi;
-	DWORD64 R8, R9, R10, R11, R12, R13, R14, R15;
-	DWORD64 Rip;
-	union {
-		XMM_SAVE_AREA32 FltSave;
-		struct {
-			M128A Header[2];
-			M128A Legacy[8];
-			M128A Xmm0, Xmm1, Xmm2, Xmm3, Xmm4, Xmm5, Xmm6, Xmm7;
-			M128A Xmm8, Xmm9, Xmm10, Xmm11, Xmm12, Xmm13, Xmm14, Xmm15;
-		};
-	};
-	M128A VectorRegister[26];
-	DWORD64 VectorControl;
-	DWORD64 DebugControl;
-	DWORD64 LastBranchToRip;
-	DWORD64 LastBranchFromRip;
-	DWORD64 LastExceptionToRip;
-	DWORD64 LastExceptionFromRip;
-} CONTEXT, *PCONTEXT;
+/* ---- AMD64 CONTEXT (winnt.h): struct kmdump_context of <kmdump/context.h> ------- */
+#define CONTEXT_AMD64 KMDUMP_CONTEXT_AMD64
+#define CONTEXT_CONTROL KMDUMP_CONTEXT_CONTROL
+#define CONTEXT_INTEGER KMDUMP_CONTEXT_INTEGER
+#define CONTEXT_SEGMENTS KMDUMP_CONTEXT_SEGMENTS
+#define CONTEXT_FLOATING_POINT KMDUMP_CONTEXT_FLOATING_POINT
+#define CONTEXT_DEBUG_REGISTERS KMDUMP_CONTEXT_DEBUG_REGISTERS
+#define CONTEXT_FULL KMDUMP_CONTEXT_FULL
+#define CONTEXT_ALL KMDUMP_CONTEXT_ALL
+#define CONTEXT_XSTATE KMDUMP_CONTEXT_XSTATE
+typedef struct kmdump_m128a M128A, *PM128A;
+typedef struct kmdump_xmm_save_area32 XMM_SAVE_AREA32, *PXMM_SAVE_AREA32;
+typedef struct kmdump_context CONTEXT, *PCONTEXT;
 
 #define EXCEPTION_MAXIMUM_PARAMETERS 15
 typedef struct _EXCEPTION_RECORD {
@@ -598,7 +540,7 @@ typedef struct _MINIDUMP_VM_POST_READ_CALLBACK {
 	HRESULT Status;
 } MINIDUMP_VM_POST_READ_CALLBACK, *PMINIDUMP_VM_POST_READ_CALLBACK;
 
-typedef struct _MINIDUMP_CALLBACK_INPUT {
+typedef struct kmdump_callback_input {
 	ULONG ProcessId;
 	HANDLE ProcessHandle; /* a pidfd */
 	ULONG CallbackType;
@@ -623,7 +565,7 @@ typedef enum _MINIDUMP_SECONDARY_FLAGS {
 	MiniSecondaryValidFlags = 0x00000001
 } MINIDUMP_SECONDARY_FLAGS;
 
-typedef struct _MINIDUMP_CALLBACK_OUTPUT {
+typedef struct kmdump_callback_output {
 	union {
 		ULONG ModuleWriteFlags;
 		ULONG ThreadWriteFlags;
@@ -701,14 +643,14 @@ typedef enum _MINIDUMP_TYPE {
  * Writes a minidump of ProcessId to hFile. Returns TRUE on success; on failure FALSE,
  * and GetLastError() gives the HRESULT (kmdump_strerror() turns it into a message).
  */
-BOOL WINAPI MiniDumpWriteDump(HANDLE hProcess, DWORD ProcessId, HANDLE hFile,
+KMDUMP_API BOOL WINAPI MiniDumpWriteDump(HANDLE hProcess, DWORD ProcessId, HANDLE hFile,
 			      MINIDUMP_TYPE DumpType,
 			      PMINIDUMP_EXCEPTION_INFORMATION ExceptionParam,
 			      PMINIDUMP_USER_STREAM_INFORMATION UserStreamParam,
 			      PMINIDUMP_CALLBACK_INFORMATION CallbackParam);
 
 /* The HRESULT of the calling thread's last failed MiniDumpWriteDump (0 if none). */
-DWORD kmdump_GetLastError(void);
+KMDUMP_API DWORD kmdump_GetLastError(void);
 #ifndef KMDUMP_NO_WIN32_NAMES
 #define GetLastError kmdump_GetLastError
 #endif
