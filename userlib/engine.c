@@ -11,34 +11,6 @@
 #include <unistd.h>
 #include "engine.h"
 
-#define HR_CANCELLED ((HRESULT)KMDUMP_E_CANCELLED)
-
-HRESULT kmd_eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (FAILED(e->err))
-		return e->err; /* keep the first cause */
-	e->err = hr;
-	if (e->res) {
-		va_start(ap, fmt);
-		vsnprintf(e->res->message, sizeof(e->res->message), fmt, ap);
-		va_end(ap);
-	}
-	return hr;
-}
-
-BOOL kmd_eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
-		  MINIDUMP_CALLBACK_OUTPUT *out)
-{
-	if (!e->a->callback)
-		return FALSE;
-	in->ProcessId = e->a->pid;
-	in->ProcessHandle = e->a->pidfd;
-	in->CallbackType = type;
-	return e->a->callback(e->a->callback_param, in, out);
-}
-
 /* Module status events arrive while the engine waits on the module. */
 static void eng_on_status(void *arg, HRESULT status)
 {
@@ -48,24 +20,6 @@ static void eng_on_status(void *arg, HRESULT status)
 
 	in.Status = status;
 	kmd_eng_callback(e, KernelMinidumpStatusCallback, &in, &out);
-}
-
-HRESULT kmd_eng_poll_cancel(struct eng *e)
-{
-	MINIDUMP_CALLBACK_INPUT in = { 0 };
-	MINIDUMP_CALLBACK_OUTPUT out = { 0 };
-
-	if (!e->polling)
-		return S_OK;
-	out.CheckCancel = TRUE;
-	out.Cancel = FALSE;
-	if (!kmd_eng_callback(e, CancelCallback, &in, &out))
-		return S_OK;
-	if (out.Cancel)
-		return kmd_eng_fail(e, HR_CANCELLED, "the dump was cancelled by the callback");
-	if (!out.CheckCancel)
-		e->polling = false;
-	return S_OK;
 }
 
 /* Steps 1-5: snapshot, VM and I/O negotiation, secondary flags, first cancel poll. */
@@ -527,7 +481,7 @@ static HRESULT write_dump(struct eng *e)
 {
 	if (FAILED(kmd_streams_write_metadata(e)) || FAILED(kmd_streams_write_memory_list(e)) ||
 	    FAILED(kmd_streams_write_thread_list(e)) || FAILED(kmd_streams_write_memory64(e)) ||
-	    FAILED(kmd_streams_write_directory(e)) || FAILED(kmd_sink_finish(e)))
+	    FAILED(kmd_dir_write(e)) || FAILED(kmd_sink_finish(e)))
 		return e->err;
 	return S_OK;
 }

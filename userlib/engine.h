@@ -2,11 +2,13 @@
 /*
  * The dump engine: one struct eng per dump, shared by the files that build it.
  *   engine.c   the callback sequence (the order documented in kmdump.h)
+ *   dispatch.c failures, the caller's callback and cancel polls, for every part
  *   sink.c     where bytes go: pwrite on the descriptor or IoWriteAll callbacks
  *   ranges.c   sets of address ranges (blocks to dump, cuts)
  *   memread.c  reads of target memory (VmPreRead/VmPostRead, ReadMemoryFailure)
  *   policy.c   dump type flags: validation and which memory each flag adds
  *   streams.c  the MDMP streams
+ *   directory.c the directory and header, written last
  *   context.c  AMD64 CONTEXT from Linux registers
  *   sysinfo.c  SystemInfo and MiscInfo facts about this machine
  */
@@ -146,6 +148,8 @@ struct eng {
 HRESULT kmd_engine_check_args(const struct kmd_dump_args *a, struct kmdump_result *res);
 HRESULT kmd_engine_run(struct kmd_source *src, const struct kmd_dump_args *a,
 		       struct kmdump_result *res);
+
+/* dispatch.c: the first failure, the caller's callback, the cancel poll */
 BOOL kmd_eng_callback(struct eng *e, ULONG type, MINIDUMP_CALLBACK_INPUT *in,
 		  MINIDUMP_CALLBACK_OUTPUT *out);
 HRESULT kmd_eng_fail(struct eng *e, HRESULT hr, const char *fmt, ...)
@@ -187,10 +191,13 @@ HRESULT kmd_streams_write_metadata(struct eng *e);
 HRESULT kmd_streams_write_memory_list(struct eng *e);
 HRESULT kmd_streams_write_thread_list(struct eng *e);
 HRESULT kmd_streams_write_memory64(struct eng *e);
-HRESULT kmd_streams_write_directory(struct eng *e);
 uint32_t kmd_streams_count(const struct eng *e);
+
+/* directory.c: the directory entry of each stream, the header */
+HRESULT kmd_dir_add(struct eng *e, uint32_t type, uint64_t size, uint64_t rva);
 HRESULT kmd_put_stream(struct eng *e, uint32_t type, const void *buf, size_t len);
 HRESULT kmd_put_context(struct eng *e, const CONTEXT *c, uint64_t *rva);
+HRESULT kmd_dir_write(struct eng *e);
 
 /* exception.c */
 HRESULT kmd_exception_resolve(struct eng *e);

@@ -13,27 +13,6 @@
 #include <string.h>
 #include "engine.h"
 
-static HRESULT dir_add(struct eng *e, uint32_t type, uint64_t size, uint64_t rva)
-{
-	if (e->ndir >= e->dir_slots)
-		return kmd_eng_fail(e, E_FAIL, "internal error: directory full (stream 0x%x)", type);
-	e->dir[e->ndir].type = type;
-	e->dir[e->ndir].size = (uint32_t)size;
-	e->dir[e->ndir].rva = rva;
-	e->ndir++;
-	return S_OK;
-}
-
-/* Appends one stream body and names it in the directory. */
-HRESULT kmd_put_stream(struct eng *e, uint32_t type, const void *buf, size_t len)
-{
-	uint64_t rva;
-
-	if (FAILED(kmd_sink_align(e, 4)) || FAILED(kmd_sink_append(e, buf, len, &rva)))
-		return e->err;
-	return dir_add(e, type, len, rva);
-}
-
 int kmd_utf8_to_utf16(const char *s, uint16_t **out, uint32_t *units)
 {
 	size_t n = strlen(s), i = 0, k = 0;
@@ -134,17 +113,6 @@ static HRESULT write_misc_info(struct eng *e)
 	return kmd_put_stream(e, MiscInfoStream, &mi, mi.SizeOfInfo);
 }
 
-/* A context blob: the 1232-byte CONTEXT and 16 zero bytes (DataSize 1248, lldb). */
-HRESULT kmd_put_context(struct eng *e, const CONTEXT *c, uint64_t *rva)
-{
-	static const uint8_t zeros[KMD_CONTEXT_BLOB - sizeof(CONTEXT)];
-
-	if (FAILED(kmd_sink_align(e, 16)) || FAILED(kmd_sink_append(e, c, sizeof(*c), rva)) ||
-	    FAILED(kmd_sink_append(e, zeros, sizeof(zeros), NULL)))
-		return e->err;
-	return S_OK;
-}
-
 static HRESULT write_contexts(struct eng *e)
 {
 	CONTEXT *bare = aligned_alloc(16, sizeof(CONTEXT));
@@ -198,7 +166,7 @@ static HRESULT write_module_list(struct eng *e)
 
 		if (SUCCEEDED(kmd_sink_align(e, 4)) && SUCCEEDED(kmd_sink_append(e, &n, 4, &rva)) &&
 		    SUCCEEDED(kmd_sink_append(e, mods, n * sizeof(*mods), NULL)))
-			dir_add(e, ModuleListStream, 4 + n * sizeof(*mods), rva);
+			kmd_dir_add(e, ModuleListStream, 4 + n * sizeof(*mods), rva);
 	}
 	free(mods);
 	return e->err;
@@ -281,7 +249,7 @@ static HRESULT write_memory_info(struct eng *e)
 	h.NumberOfEntries = n;
 	if (SUCCEEDED(kmd_sink_align(e, 8)) && SUCCEEDED(kmd_sink_append(e, &h, sizeof(h), &rva)) &&
 	    SUCCEEDED(kmd_sink_append(e, v, n * sizeof(*v), NULL)))
-		dir_add(e, MemoryInfoListStream, sizeof(h) + n * sizeof(*v), rva);
+		kmd_dir_add(e, MemoryInfoListStream, sizeof(h) + n * sizeof(*v), rva);
 	free(v);
 	return e->err;
 }
@@ -310,7 +278,7 @@ static HRESULT write_thread_names(struct eng *e)
 	if (SUCCEEDED(e->err) && SUCCEEDED(kmd_sink_align(e, 4)) &&
 	    SUCCEEDED(kmd_sink_append(e, &n, 4, &rva)) &&
 	    SUCCEEDED(kmd_sink_append(e, v, n * sizeof(*v), NULL)))
-		dir_add(e, ThreadNamesStream, 4 + n * sizeof(*v), rva);
+		kmd_dir_add(e, ThreadNamesStream, 4 + n * sizeof(*v), rva);
 	free(v);
 	return e->err;
 }
@@ -353,7 +321,7 @@ static HRESULT write_thread_info(struct eng *e)
 	}
 	if (SUCCEEDED(kmd_sink_align(e, 4)) && SUCCEEDED(kmd_sink_append(e, &h, sizeof(h), &rva)) &&
 	    SUCCEEDED(kmd_sink_append(e, v, h.NumberOfEntries * sizeof(*v), NULL)))
-		dir_add(e, ThreadInfoListStream, sizeof(h) + h.NumberOfEntries * sizeof(*v), rva);
+		kmd_dir_add(e, ThreadInfoListStream, sizeof(h) + h.NumberOfEntries * sizeof(*v), rva);
 	free(v);
 	return e->err;
 }
@@ -489,7 +457,7 @@ static HRESULT write_kstacks(struct eng *e)
 	if (SUCCEEDED(e->err) && SUCCEEDED(kmd_sink_align(e, 8)) &&
 	    SUCCEEDED(kmd_sink_append(e, &h, sizeof(h), &rva)) &&
 	    SUCCEEDED(kmd_sink_append(e, v, h.NumberOfEntries * sizeof(*v), NULL)))
-		dir_add(e, KMDUMP_STREAM_THREAD_KSTACKS, sizeof(h) + h.NumberOfEntries * sizeof(*v), rva);
+		kmd_dir_add(e, KMDUMP_STREAM_THREAD_KSTACKS, sizeof(h) + h.NumberOfEntries * sizeof(*v), rva);
 	free(v);
 	return e->err;
 }
@@ -625,7 +593,7 @@ HRESULT kmd_streams_write_memory_list(struct eng *e)
 		if (FAILED(kmd_sink_append(e, &d, sizeof(d), NULL)))
 			return e->err;
 	}
-	return dir_add(e, MemoryListStream, 4 + n * sizeof(MINIDUMP_MEMORY_DESCRIPTOR), rva);
+	return kmd_dir_add(e, MemoryListStream, 4 + n * sizeof(MINIDUMP_MEMORY_DESCRIPTOR), rva);
 }
 
 HRESULT kmd_streams_write_thread_list(struct eng *e)
@@ -656,7 +624,7 @@ HRESULT kmd_streams_write_thread_list(struct eng *e)
 		if (FAILED(kmd_sink_append(e, &o, sizeof(o), NULL)))
 			return e->err;
 	}
-	return dir_add(e, ThreadListStream, 4 + n * sizeof(MINIDUMP_THREAD), rva);
+	return kmd_dir_add(e, ThreadListStream, 4 + n * sizeof(MINIDUMP_THREAD), rva);
 }
 
 /* IncludeVmRegionCallback: the caller may shrink or drop a region, or stop. */
@@ -745,32 +713,5 @@ HRESULT kmd_streams_write_memory64(struct eng *e)
 		if (FAILED(kmd_sink_write(e, off, &d, sizeof(d))))
 			return e->err;
 	}
-	return dir_add(e, Memory64ListStream, sizeof(h) + e->mem64.n * sizeof(MINIDUMP_MEMORY_DESCRIPTOR64), rva);
-}
-
-HRESULT kmd_streams_write_directory(struct eng *e)
-{
-	MINIDUMP_HEADER h;
-	uint32_t i;
-
-	for (i = 0; i < e->ndir; i++) {
-		MINIDUMP_DIRECTORY d = { e->dir[i].type, { e->dir[i].size, (RVA)e->dir[i].rva } };
-
-		if (e->dir[i].rva > UINT32_MAX)
-			return kmd_eng_fail(e, (HRESULT)KMDUMP_E_FILE_TOO_LARGE,
-					"stream 0x%x lies beyond 4 GiB", e->dir[i].type);
-		if (FAILED(kmd_sink_write(e, e->dir_rva + i * sizeof(d), &d, sizeof(d))))
-			return e->err;
-	}
-	memset(&h, 0, sizeof(h));
-	h.Signature = MINIDUMP_SIGNATURE;
-	h.Version = MINIDUMP_VERSION;
-	h.NumberOfStreams = e->ndir;
-	h.StreamDirectoryRva = (RVA)e->dir_rva;
-	h.TimeDateStamp = (ULONG32)e->a->now;
-	h.Flags = e->a->dump_type;
-	if (FAILED(kmd_sink_write(e, 0, &h, sizeof(h))))
-		return e->err;
-	e->header_written = true;
-	return S_OK;
+	return kmd_dir_add(e, Memory64ListStream, sizeof(h) + e->mem64.n * sizeof(MINIDUMP_MEMORY_DESCRIPTOR64), rva);
 }
