@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The capture lifecycle (capture.h): allocation and memory accounting, the
- * snapshot taken while the target is frozen, and teardown.
+ * The capture lifecycle (capture.h): creation, the snapshot taken while the
+ * target is frozen, and teardown. Allocations are charged in charge.c.
  */
 #include <linux/slab.h>
 #include <linux/mm.h>
@@ -11,54 +11,6 @@
 #include <linux/pid_namespace.h>
 #include <linux/cred.h>
 #include "engine.h"
-#include "limits.h"
-
-/* Charges the session's limit, then its user's; -EDQUOT names the one hit. */
-int kmd_mem_charge(struct kmd_capture *c, u64 bytes)
-{
-	u64 now = atomic64_add_return(bytes, &c->mem_used);
-
-	if (c->mem_limit && now > c->mem_limit) {
-		atomic64_sub(bytes, &c->mem_used);
-		kmd_limit_hit(c,
-			      "kmdump: the snapshot exceeds session_mem_max_mb, the kernel memory one session may use: have root raise /sys/module/kmdump/parameters/session_mem_max_mb");
-		return -EDQUOT;
-	}
-	if (c->user && kmd_user_mem_charge(c->user, bytes)) {
-		atomic64_sub(bytes, &c->mem_used);
-		kmd_limit_hit(c,
-			      "kmdump: this user's captures together exceed user_mem_max_mb: close a session, or have root raise /sys/module/kmdump/parameters/user_mem_max_mb");
-		return -EDQUOT;
-	}
-	return 0;
-}
-
-void kmd_mem_uncharge(struct kmd_capture *c, u64 bytes)
-{
-	atomic64_sub(bytes, &c->mem_used);
-	if (c->user)
-		kmd_user_mem_uncharge(c->user, bytes);
-}
-
-void *kmd_alloc(struct kmd_capture *c, size_t size)
-{
-	void *p;
-
-	if (!size || kmd_mem_charge(c, size))
-		return NULL;
-	p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!p)
-		kmd_mem_uncharge(c, size);
-	return p;
-}
-
-void kmd_free(struct kmd_capture *c, void *p, size_t size)
-{
-	if (!p)
-		return;
-	kvfree(p);
-	kmd_mem_uncharge(c, size);
-}
 
 struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
 				    u64 mem_limit, u64 hold_limit_ns)
@@ -219,48 +171,6 @@ int kmd_capture_snapshot(struct kmd_capture *c)
 	if (!err)
 		c->have_snap = true;
 	return err;
-}
-
-/* Does a live thread of @leader's group run on an mm other than @mm (exec)? */
-static bool kmd_group_exec_seen(struct task_struct *leader, const struct mm_struct *mm)
-{
-	struct task_struct *t;
-	bool other = false;
-
-	rcu_read_lock();
-	for_each_thread(leader, t) {
-		struct mm_struct *tm = READ_ONCE(t->mm);
-
-		if (tm && tm != mm) {
-			other = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return other;
-}
-
-bool kmd_capture_target_changed(struct kmd_capture *c)
-{
-	struct task_struct *leader;
-	bool changed;
-	u32 i;
-
-	if (kmd_freeze_changed(c->fz))
-		return true;
-	for (i = 0; i < c->snap.nr_threads; i++) {
-		struct kmd_thread *th = &c->snap.threads[i];
-
-		if (th->cred && !READ_ONCE(th->task->exit_state) &&
-		    rcu_access_pointer(th->task->real_cred) != th->cred)
-			return true;
-	}
-	leader = get_pid_task(c->target.pid, PIDTYPE_TGID);
-	if (!leader)
-		return false;	/* exited: reads say so themselves */
-	changed = kmd_group_exec_seen(leader, c->target.mm);
-	put_task_struct(leader);
-	return changed;
 }
 
 void kmd_capture_free(struct kmd_capture *c)

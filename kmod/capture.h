@@ -205,6 +205,7 @@ struct kmd_procinfo {
 	u64 start_realtime_ns;			/* wall clock at process start */
 	u32 nr_threads;				/* signal->nr_threads at capture */
 	u32 umask;
+	u32 state;		/* the leader's, enum kmdump_thread_state */
 	u64 vm_peak_kb, vm_size_kb, vm_rss_kb, vm_hwm_kb, vm_data_kb,
 	    vm_stk_kb, vm_exe_kb, vm_lib_kb, vm_pte_kb, vm_swap_kb;
 	u64 start_code, end_code, start_data, end_data;
@@ -219,8 +220,6 @@ struct kmd_procinfo {
 	u32 auxv_len;		/* bytes */
 	char *exe_path;
 	u32 exe_path_len;
-	char *status_text;	/* /proc/<pid>/status-like text (LinuxProcStatus) */
-	u32 status_len;
 };
 
 struct kmd_snapshot {
@@ -267,29 +266,38 @@ struct kmd_capture {
 /* --- lifecycle (session worker) --- */
 
 /**
- * kmd_capture_new() - allocate a capture for @t (takes no references of its own
- * on @t's members: the caller keeps them until kmd_capture_free()).
- * @mem_limit: per-session byte limit (0: none); opts: KMD_CAP_*.
+ * kmd_capture_new() - allocate a capture for a target
+ * @t: the target; no references of its own are taken on its members: the
+ *     caller keeps them until kmd_capture_free()
+ * @opts: KMD_CAP_*
+ * @mem_limit: per-session byte limit (0: none)
  * @hold_limit_ns: the longest a parked thread waits for the thaw before it
- * resumes by itself (a backstop below the session watchdog; 0: 30 s). The
- * session layer should pass its watchdog plus a margin.
+ *     resumes by itself (a backstop below the session watchdog; 0: 30 s). The
+ *     session layer should pass its watchdog plus a margin.
+ *
+ * Return: the capture, or NULL when out of memory.
  */
 struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
 				    u64 mem_limit, u64 hold_limit_ns);
 
 /**
- * kmd_capture_target_changed() - did the target exec, or did one of its
- * threads change credentials, since the freeze authorised it? Such a target
- * is released at once (freeze.c) and its session must fail. Any context that
- * may take rcu_read_lock().
+ * kmd_capture_target_changed() - did the target change since it was authorised?
+ * @c: the capture
+ *
+ * A target that exec'd, or one of whose threads changed credentials, is
+ * released at once (freeze.c) and its session must fail. Any context that may
+ * take rcu_read_lock().
+ *
+ * Return: true when the target exec'd or a thread changed credentials.
  */
 bool kmd_capture_target_changed(struct kmd_capture *c);
 
 /**
- * kmd_capture_freeze() - hold every thread of the target (DESIGN decision 2).
- * @timeout_ns: bound on the whole freeze, rescans included.
+ * kmd_capture_freeze() - hold every thread of the target (DESIGN decision 2)
+ * @c: the capture
+ * @timeout_ns: bound on the whole freeze, rescans included
  *
- * Returns 0 when every thread is parked or blocked, -ETIMEDOUT when some
+ * Return: 0 when every thread is parked or blocked, -ETIMEDOUT when some
  * thread did not park in time (the others stay held; kmd_capture_snapshot
  * reports the stragglers), -ESRCH if the target is gone or exec'd, or
  * -ECANCELED. On any error other than -ETIMEDOUT the target is already thawed.
@@ -297,9 +305,13 @@ bool kmd_capture_target_changed(struct kmd_capture *c);
 int kmd_capture_freeze(struct kmd_capture *c, u64 timeout_ns);
 
 /**
- * kmd_capture_snapshot() - capture process info, threads (registers, syscall,
- * stack bounds, kernel stacks with KMD_CAP_KSTACKS), VMAs and modules into
- * c->snap. Requires kmd_capture_freeze() to have returned 0 or -ETIMEDOUT.
+ * kmd_capture_snapshot() - capture the frozen target into c->snap
+ * @c: the capture; kmd_capture_freeze() must have returned 0 or -ETIMEDOUT
+ *
+ * Captures the process facts, the threads (registers, syscall, stack pointer,
+ * kernel stacks with KMD_CAP_KSTACKS), the VMAs and the mapped files.
+ *
+ * Return: 0, or a negative errno (-EDQUOT when a limit was hit).
  */
 int kmd_capture_snapshot(struct kmd_capture *c);
 
@@ -343,22 +355,39 @@ typedef void (*kmd_read_fail_fn)(void *arg, u32 range_idx, u64 addr, u64 len,
 				 int reason);
 
 /**
- * kmd_mem_read_to_file() - read each range and kernel_write() its bytes to
- * @out at range->file_off + (addr - range->addr). Bytes that cannot be read
- * are not written (the caller learns exactly which through @fail) and the
- * next readable byte is written at its own offset. @out must be a regular
- * file opened for writing. Returns 0 if the call completed (per-range results
- * are in @ranges), or a negative errno that stopped it early (-ECANCELED,
- * -ESRCH, a write error; ranges not reached have status -ECANCELED).
+ * kmd_mem_read_to_file() - read target memory into a file
+ * @c: the capture
+ * @ranges: what to read; each range's results are filled in
+ * @nr: number of @ranges
+ * @out: a regular file opened for writing
+ * @fail: called for each unreadable extent
+ * @arg: passed to @fail
+ *
+ * Each range's bytes are kernel_write()n to @out at range->file_off +
+ * (addr - range->addr). Bytes that cannot be read are not written (the caller
+ * learns exactly which through @fail) and the next readable byte is written
+ * at its own offset.
+ *
+ * Return: 0 if the call completed (per-range results are in @ranges), or a
+ * negative errno that stopped it early (-ECANCELED, -ESRCH, a write error;
+ * ranges not reached have status -ECANCELED).
  */
 int kmd_mem_read_to_file(struct kmd_capture *c, struct kmd_mem_range *ranges,
 			 u32 nr, struct file *out, kmd_read_fail_fn fail,
 			 void *arg);
 
 /**
- * kmd_mem_read_buf() - read [addr, addr+len) into @buf (len <= 1 MiB).
- * Unreadable bytes are zero-filled and reported through @fail (range_idx 0).
- * Returns the number of bytes actually read from the target, or a negative
+ * kmd_mem_read_buf() - read target memory into a buffer
+ * @c: the capture
+ * @addr: target virtual address
+ * @buf: where the bytes go
+ * @len: bytes to read (at most 1 MiB)
+ * @fail: called for each unreadable extent (range_idx 0)
+ * @arg: passed to @fail
+ *
+ * Unreadable bytes are zero-filled.
+ *
+ * Return: the number of bytes actually read from the target, or a negative
  * errno (-ESRCH, -ECANCELED, -EINVAL).
  */
 long kmd_mem_read_buf(struct kmd_capture *c, u64 addr, void *buf, u32 len,
@@ -367,10 +396,13 @@ long kmd_mem_read_buf(struct kmd_capture *c, u64 addr, void *buf, u32 len,
 /* --- kernel dump (session worker; caller checked CAP_SYS_ADMIN/lockdown) --- */
 
 /**
- * kmd_kdump_write() - write a kernel minidump (MDMP, see kdump.c for the
- * streams) to @out from offset 0. With @c NULL: every task on the system,
- * pids reported in @ns. @cancel (may be NULL) is polled between tasks.
- * Returns 0 or a negative errno; on error the file content is not a valid
+ * kmd_kdump_write() - write a kernel minidump (MDMP, see kdump.c for the streams)
+ * @c: the capture whose threads are dumped; NULL: every task on the system
+ * @ns: the pid namespace pids are reported in
+ * @out: the file, written from offset 0
+ * @cancel: polled between tasks (may be NULL)
+ *
+ * Return: 0 or a negative errno; on error the file content is not a valid
  * dump (the header is written last).
  */
 int kmd_kdump_write(struct kmd_capture *c, struct pid_namespace *ns,

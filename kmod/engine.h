@@ -49,6 +49,8 @@ int kmd_vma_refusal(unsigned long vm_flags);
 u32 kmd_vma_flags(unsigned long vm_flags);
 u32 kmd_vma_skip_reason(unsigned long vm_flags);
 int kmd_vma_find(const struct kmd_vma *v, u32 n, u64 addr);
+
+/* mm.c: the target's mm (a leaf) */
 int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c);
 bool kmd_group_uses_mm(struct task_struct *leader, struct mm_struct *mm);
 

@@ -181,8 +181,10 @@ static void kmd_park_unlist(struct kmd_park *p)
 }
 
 /* Did the thread exec or change credentials since the freeze authorised it? */
+/* Under p->lock (p->cred). */
 static bool kmd_park_changed(const struct kmd_park *p, const struct kmd_freeze *fz)
 {
+	lockdep_assert_held(&p->lock);
 	return current->mm != fz->mm ||
 	       rcu_access_pointer(current->real_cred) != p->cred;
 }
@@ -193,6 +195,7 @@ static bool kmd_park_changed(const struct kmd_park *p, const struct kmd_freeze *
  */
 static bool kmd_park_enter(struct kmd_park *p, struct kmd_freeze *fz)
 {
+	lockdep_assert_held(&p->lock);
 	if (atomic_read(&fz->thawed)) {
 		atomic_set(&p->state, KMD_PARK_LATE);
 		return false;
@@ -764,4 +767,46 @@ u32 kmd_capture_self_released(const struct kmd_capture *c)
 bool kmd_freeze_started(const struct kmd_freeze *fz)
 {
 	return fz->t_start_ns != 0;
+}
+
+/* Does a live thread of @leader's group run on an mm other than @mm (exec)? */
+static bool kmd_group_exec_seen(struct task_struct *leader, const struct mm_struct *mm)
+{
+	struct task_struct *t;
+	bool other = false;
+
+	rcu_read_lock();
+	for_each_thread(leader, t) {
+		struct mm_struct *tm = READ_ONCE(t->mm);
+
+		if (tm && tm != mm) {
+			other = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return other;
+}
+
+bool kmd_capture_target_changed(struct kmd_capture *c)
+{
+	struct task_struct *leader;
+	bool changed;
+	u32 i;
+
+	if (kmd_freeze_changed(c->fz))
+		return true;
+	for (i = 0; i < c->snap.nr_threads; i++) {
+		struct kmd_thread *th = &c->snap.threads[i];
+
+		if (th->cred && !READ_ONCE(th->task->exit_state) &&
+		    rcu_access_pointer(th->task->real_cred) != th->cred)
+			return true;
+	}
+	leader = get_pid_task(c->target.pid, PIDTYPE_TGID);
+	if (!leader)
+		return false;	/* exited: reads say so themselves */
+	changed = kmd_group_exec_seen(leader, c->target.mm);
+	put_task_struct(leader);
+	return changed;
 }

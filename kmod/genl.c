@@ -222,7 +222,12 @@ static bool kmd_nl_owner_gone(const struct kmd_session *s)
 	return sock_flag(s->owner, SOCK_DEAD);
 }
 
-int kmd_nl_session_open_answer(struct kmd_session *s, int err, const char *msg)
+/*
+ * Answers the session-open request @s was opened by (its open_req): the
+ * session reply, then an ACK if one was asked for; or, with @err, an error
+ * with @msg as its extended-ack message. Returns 0 once sent.
+ */
+static int kmd_nl_session_open_answer(struct kmd_session *s, int err, const char *msg)
 {
 	const struct nlmsghdr *req = &s->open_req;
 	struct sk_buff *skb;
@@ -366,7 +371,12 @@ static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* The reply to session-close, sent by end_work once the target is thawed. */
-int kmd_nl_session_close_answer(struct kmd_session *s)
+/*
+ * Answers the session-close request of @s (its close_req) once end_work has
+ * thawed the target: the reply (S_OK, the total pause), then an ACK if one
+ * was asked for. Returns 0 once sent.
+ */
+static int kmd_nl_session_close_answer(struct kmd_session *s)
 {
 	const struct nlmsghdr *req = &s->close_req;
 	struct sk_buff *skb;
@@ -392,6 +402,11 @@ int kmd_nl_session_close_answer(struct kmd_session *s)
 		err = kmd_nl_ack(s->portid, req, 0, NULL);
 	return err;
 }
+
+const struct kmd_session_answers kmd_nl_session_answers = {
+	.open = kmd_nl_session_open_answer,
+	.close = kmd_nl_session_close_answer,
+};
 
 /*
  * Thawing waits for the session's workers (an open in progress can take

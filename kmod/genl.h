@@ -42,19 +42,8 @@ const struct nlattr *kmd_nl_dump_attr(const struct netlink_callback *cb, int typ
 void *kmd_nl_dump_put(struct sk_buff *skb, struct netlink_callback *cb);
 int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value);
 
-/*
- * Answers the session-open request @s was opened by (its open_req): the
- * session reply, then an ACK if one was asked for; or, with @err, an error
- * with @msg as its extended-ack message. Returns 0 once sent.
- */
-int kmd_nl_session_open_answer(struct kmd_session *s, int err, const char *msg);
-
-/*
- * Answers the session-close request of @s (its close_req) once end_work has
- * thawed the target: the reply (S_OK, the total pause), then an ACK if one
- * was asked for. Returns 0 once sent.
- */
-int kmd_nl_session_close_answer(struct kmd_session *s);
+/* The session layer's answers to session-open and session-close (session.h). */
+extern const struct kmd_session_answers kmd_nl_session_answers;
 
 /* Handlers. */
 int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info);

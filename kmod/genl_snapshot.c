@@ -67,6 +67,26 @@ static int kmd_put_mm_layout(struct sk_buff *skb, const struct kmd_procinfo *p)
 	return 0;
 }
 
+/* The facts of /proc/<pid>/status that readers use; the library formats the text. */
+static int kmd_put_status(struct sk_buff *skb, const struct kmd_procinfo *p)
+{
+	if (nla_put_u32(skb, KMDUMP_A_UMASK, p->umask) ||
+	    nla_put_u32(skb, KMDUMP_A_PROCESS_STATE, p->state) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_PEAK, p->vm_peak_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_HWM, p->vm_hwm_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_DATA, p->vm_data_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_STK, p->vm_stk_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_EXE, p->vm_exe_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_LIB, p->vm_lib_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_PTE, p->vm_pte_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_VM_SWAP, p->vm_swap_kb * 1024) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_SIG_PENDING, p->sig_pending) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_SIG_SHARED_PENDING, p->sig_shared) ||
+	    kmd_nl_put_u64(skb, KMDUMP_A_SIG_BLOCKED, p->sig_blocked_leader))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int kmd_put_process(struct sk_buff *skb, struct kmd_session *s)
 {
 	const struct kmd_procinfo *p = &s->cap->snap.proc;
@@ -87,9 +107,7 @@ static int kmd_put_process(struct sk_buff *skb, struct kmd_session *s)
 	    kmd_put_bytes(skb, KMDUMP_A_ENVIRON, p->environ, p->environ_len,
 			  KMDUMP_ENVIRON_MAX, &env_trunc) ||
 	    kmd_put_bytes(skb, KMDUMP_A_AUXV, p->auxv, p->auxv_len, KMDUMP_AUXV_MAX, &cmd_trunc) ||
-	    kmd_put_bytes(skb, KMDUMP_A_STATUS_TEXT, p->status_text, p->status_len,
-			  KMDUMP_STATUS_TEXT_MAX, &env_trunc) ||
-	    kmd_put_ids(skb, &p->ids) || kmd_put_mm_layout(skb, p) ||
+	    kmd_put_ids(skb, &p->ids) || kmd_put_mm_layout(skb, p) || kmd_put_status(skb, p) ||
 	    kmd_nl_put_u64(skb, KMDUMP_A_START_TIME_NS, p->start_boottime_ns) ||
 	    kmd_nl_put_u64(skb, KMDUMP_A_START_REALTIME_NS, p->start_realtime_ns))
 		return -EMSGSIZE;
@@ -109,7 +127,7 @@ static int kmd_put_process(struct sk_buff *skb, struct kmd_session *s)
 int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info)
 {
 	size_t size = KMDUMP_CMDLINE_MAX + KMDUMP_ENVIRON_MAX + KMDUMP_AUXV_MAX +
-		      KMDUMP_STATUS_TEXT_MAX + KMDUMP_PATH_MAX + 1024;
+		      KMDUMP_PATH_MAX + 1024;
 	struct kmd_session *s = kmd_nl_session(skb, info);
 	struct sk_buff *msg;
 	void *hdr;

@@ -16,7 +16,7 @@
 
 static int __init kmd_init(void)
 {
-	int err = kmd_sessions_init();
+	int err = kmd_sessions_init(&kmd_nl_session_answers);
 
 	if (err)
 		return err;

@@ -11,7 +11,7 @@
  * a thread we hold parked (a read there would deadlock).
  *
  * Every wait is bounded: the mmap lock is taken with trylock polling up to
- * KMD_LOCK_WAIT_NS (a blocked target thread may hold it for write), and the
+ * KMD_LOCK_WAIT_NS (mm.c; a blocked target thread may hold it for write), and the
  * lock is held for at most one burst of KMD_BURST_PAGES pages. Before each
  * burst the engine re-checks cancellation and that the target still runs on
  * the authorised mm. Output is written with kernel_write() only after the
@@ -55,7 +55,6 @@
 
 #define KMD_BURST_PAGES		16
 #define KMD_BURST_BYTES		(KMD_BURST_PAGES * PAGE_SIZE)
-#define KMD_LOCK_WAIT_NS	(2ULL * NSEC_PER_SEC)
 #define KMD_BUF_READ_MAX	SZ_1M
 
 struct kmd_reader {
@@ -78,27 +77,6 @@ int kmd_vma_refusal(unsigned long vm_flags)
 	if (!(vm_flags & VM_MAYREAD))
 		return -EFAULT;
 	return 0;
-}
-
-/*
- * Does some thread of the group still run on @mm? (Not just the leader: a
- * leader that called pthread_exit() is a zombie with no mm while the process
- * lives on. After an exec every thread runs on the new mm.)
- */
-bool kmd_group_uses_mm(struct task_struct *leader, struct mm_struct *mm)
-{
-	struct task_struct *t;
-	bool found = false;
-
-	rcu_read_lock();
-	for_each_thread(leader, t) {
-		if (READ_ONCE(t->mm) == mm) {
-			found = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return found;
 }
 
 static int kmd_reader_init(struct kmd_reader *r, struct kmd_capture *c)
@@ -129,20 +107,6 @@ static void kmd_reader_fini(struct kmd_reader *r)
 	kmd_free(r->c, r->bounce, KMD_BURST_BYTES);
 	mmput(r->mm);
 	put_task_struct(r->leader);
-}
-
-int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c)
-{
-	u64 deadline = ktime_get_ns() + KMD_LOCK_WAIT_NS;
-
-	while (!mmap_read_trylock(mm)) {
-		if (kmd_cancelled(c))
-			return -ECANCELED;
-		if (ktime_get_ns() >= deadline)
-			return -ETIMEDOUT;
-		usleep_range(500, 2000);
-	}
-	return 0;
 }
 
 /*

@@ -23,8 +23,6 @@
 #include "engine.h"
 #include "compat.h"
 
-#define KMD_STATUS_TEXT_MAX	2048
-
 static struct user_namespace *kmd_user_ns(const struct kmd_capture *c)
 {
 	return c->target.user_ns ?: &init_user_ns;
@@ -180,36 +178,7 @@ static void kmd_task_ids(struct kmd_capture *c, struct task_struct *leader)
 	p->sig_pending = leader->pending.signal.sig[0];
 	p->sig_shared = leader->signal->shared_pending.signal.sig[0];
 	p->sig_blocked_leader = leader->blocked.sig[0];
-}
-
-/* The /proc/<pid>/status fields readers use (lldb takes "Pid:" from it). */
-static int kmd_status_text(struct kmd_capture *c, struct task_struct *leader)
-{
-	struct kmd_procinfo *p = &c->snap.proc;
-	char *b = kmd_alloc(c, KMD_STATUS_TEXT_MAX);
-	int n;
-
-	if (!b)
-		return -EDQUOT;
-	n = scnprintf(b, KMD_STATUS_TEXT_MAX,
-		      "Name:\t%s\nUmask:\t%04o\nState:\t%c\nTgid:\t%d\nPid:\t%d\n"
-		      "PPid:\t%d\nTracerPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n"
-		      "Gid:\t%u\t%u\t%u\t%u\n"
-		      "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmHWM:\t%8llu kB\n"
-		      "VmRSS:\t%8llu kB\nVmData:\t%8llu kB\nVmStk:\t%8llu kB\n"
-		      "VmExe:\t%8llu kB\nVmLib:\t%8llu kB\nVmPTE:\t%8llu kB\n"
-		      "VmSwap:\t%8llu kB\nThreads:\t%u\nSigPnd:\t%016llx\n"
-		      "ShdPnd:\t%016llx\nSigBlk:\t%016llx\n",
-		      p->comm, p->umask, task_state_to_char(leader), p->tgid, p->pid,
-		      p->ppid, p->tracer_pid, p->ids.uid, p->ids.euid, p->ids.suid,
-		      p->ids.fsuid, p->ids.gid, p->ids.egid, p->ids.sgid, p->ids.fsgid,
-		      p->vm_peak_kb, p->vm_size_kb, p->vm_hwm_kb, p->vm_rss_kb,
-		      p->vm_data_kb, p->vm_stk_kb, p->vm_exe_kb, p->vm_lib_kb,
-		      p->vm_pte_kb, p->vm_swap_kb, p->nr_threads, p->sig_pending,
-		      p->sig_shared, p->sig_blocked_leader);
-	p->status_text = b;
-	p->status_len = n;
-	return 0;
+	p->state = kmd_task_state(leader);
 }
 
 int kmd_procinfo_capture(struct kmd_capture *c, struct task_struct *leader,
@@ -229,8 +198,6 @@ int kmd_procinfo_capture(struct kmd_capture *c, struct task_struct *leader,
 	if (!err && (c->opts & KMD_CAP_ENVIRON))
 		err = kmd_copy_user_block(c, p->env_start, p->env_end, KMD_MAX_ENVIRON,
 					  &p->environ, &p->environ_len);
-	if (!err)
-		err = kmd_status_text(c, leader);
 	return err;
 }
 
@@ -242,7 +209,6 @@ void kmd_procinfo_free(struct kmd_capture *c)
 	kmd_free(c, p->environ, p->environ_len);
 	kmd_free(c, p->auxv, p->auxv_len);
 	kmd_free(c, p->exe_path, p->exe_path ? p->exe_path_len + 1 : 0);
-	kmd_free(c, p->status_text, p->status_text ? KMD_STATUS_TEXT_MAX : 0);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -63,7 +63,6 @@
 #include "kmdump.h"
 #include "session.h"
 #include "events.h"
-#include "genl.h"
 #include "hresult.h"
 #include "limits.h"
 
@@ -75,6 +74,24 @@ static LIST_HEAD(kmd_sessions);
 static DEFINE_IDR(kmd_session_ids);
 static unsigned int kmd_sessions_total;
 static struct workqueue_struct *kmd_wq;
+
+/* Until kmd_sessions_init() names the netlink replies, nothing can be answered. */
+static int kmd_no_open_answer(struct kmd_session *s, int err, const char *msg)
+{
+	return -ENOTCONN;
+}
+
+static int kmd_no_close_answer(struct kmd_session *s)
+{
+	return -ENOTCONN;
+}
+
+static const struct kmd_session_answers kmd_no_answers = {
+	.open = kmd_no_open_answer,
+	.close = kmd_no_close_answer,
+};
+
+static const struct kmd_session_answers *kmd_answers = &kmd_no_answers;
 
 int kmd_session_next(enum kmd_session_state cur, enum kmd_session_event ev,
 		     enum kmd_session_state *next)
@@ -168,12 +185,14 @@ void kmd_session_put(struct kmd_session *s)
 		queue_work(kmd_wq, &s->free_work);
 }
 
+/* Under s->lock: the re-arm is ordered with the state (see the lock order above). */
 static void kmd_session_arm_watchdog(struct kmd_session *s)
 {
 	u64 paused = ktime_to_ns(ktime_sub(ktime_get(), s->opened_at));
 	u64 left = (u64)KMDUMP_PAUSE_MAX_MS * NSEC_PER_MSEC;
 	unsigned long delay = s->watchdog;
 
+	lockdep_assert_held(&s->lock);
 	left = paused < left ? left - paused : 0;
 	delay = min_t(unsigned long, delay, nsecs_to_jiffies(left));
 	mod_delayed_work(kmd_wq, &s->watchdog_work, delay);
@@ -272,7 +291,7 @@ static void kmd_session_end_work(struct work_struct *w)
 	kmd_session_step(s, KMD_EV_THAWED);
 	complete_all(&s->ended);
 	if (s->close_pending)	/* stable: set before end, read after */
-		kmd_nl_session_close_answer(s);
+		kmd_answers->close(s);
 	kmd_session_put(s);	/* the list's reference */
 	kmd_session_put(s);	/* end_work's own */
 }
@@ -319,14 +338,14 @@ static void kmd_session_open_finish(struct kmd_session *s)
 		if (!s->open_err)
 			s->open_err = err;
 		kmd_session_end(s, KMD_END_FAILED);
-		kmd_nl_session_open_answer(s, err, kmd_open_failure(s, err));
+		kmd_answers->open(s, err, kmd_open_failure(s, err));
 		return;
 	}
 	kmd_session_touch(s);
 	kmd_event_session(s, KMDUMP_EVENT_TYPE_OPENED,
 			  s->open_err ? KMDUMP_S_FALSE : KMDUMP_S_OK);
 	/* A requester that cannot learn the session must not leave it frozen. */
-	if (kmd_nl_session_open_answer(s, 0, NULL))
+	if (kmd_answers->open(s, 0, NULL))
 		kmd_session_end(s, KMD_END_FAILED);
 }
 
@@ -745,10 +764,11 @@ static struct notifier_block kmd_netlink_nb = {
 	.notifier_call = kmd_netlink_notify,
 };
 
-int kmd_sessions_init(void)
+int kmd_sessions_init(const struct kmd_session_answers *answers)
 {
 	int err;
 
+	kmd_answers = answers;
 	kmd_wq = alloc_workqueue("kmdump", WQ_UNBOUND, 0);
 	if (!kmd_wq)
 		return -ENOMEM;

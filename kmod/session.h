@@ -114,7 +114,20 @@ struct kmd_open_req {
 	pid_t target_pid;		/* init pid ns */
 };
 
-int kmd_sessions_init(void);
+/*
+ * How requests the session layer completes later are answered: session-open once
+ * the target is frozen (open_work), session-close once it is thawed (end_work).
+ * The netlink layer's replies (genl.c), handed to kmd_sessions_init() by main.c,
+ * so that session.c never calls into genl.c.
+ */
+struct kmd_session_answers {
+	/* The reply to open_req, or with @err an error carrying @msg; 0 once sent. */
+	int (*open)(struct kmd_session *s, int err, const char *msg);
+	/* The reply to close_req (S_OK, the total pause); 0 once sent. */
+	int (*close)(struct kmd_session *s);
+};
+
+int kmd_sessions_init(const struct kmd_session_answers *answers);
 void kmd_sessions_exit(void);
 
 int kmd_session_next(enum kmd_session_state cur, enum kmd_session_event ev,

@@ -44,7 +44,6 @@
 #define KMDUMP_CMDLINE_MAX	32768
 /* Environment bytes carried by process-get (longer ones set environ-truncated). */
 #define KMDUMP_ENVIRON_MAX	32768
-#define KMDUMP_STATUS_TEXT_MAX	8192
 /* Longest a session may keep its target paused; it then ends as if its watchdog expired. */
 #define KMDUMP_PAUSE_MAX_MS	600000
 #define KMDUMP_AUXV_MAX	4096
@@ -591,8 +590,9 @@ enum kmdump_event_type {
  * @KMDUMP_A_START_TIME_NS: (u64) Start time, nanoseconds since boot (CLOCK_BOOTTIME).
  * @KMDUMP_A_START_REALTIME_NS: (u64) Start time, nanoseconds since the epoch
  * (CLOCK_REALTIME).
- * @KMDUMP_A_STATUS_TEXT: (binary) The target's /proc/<pid>/status as text (for Breakpad's
- * LinuxProcStatus).
+ * @KMDUMP_A_UMASK: (u32) The target's file-creation mask. (This number was status-text, a
+ * /proc/<pid>/status the module formatted; the library now formats LinuxProcStatus from
+ * the facts.)
  * @KMDUMP_A_REGS: (binary) NT_PRSTATUS register set (struct user_regs_struct on x86_64).
  * @KMDUMP_A_FPREGS: (binary) NT_PRFPREG (FXSAVE, 512 bytes).
  * @KMDUMP_A_XSTATE: (binary) NT_X86_XSTATE (XSAVE in UABI format).
@@ -612,6 +612,20 @@ enum kmdump_event_type {
  * @KMDUMP_A_BYTES_DONE: (u64) Bytes of the range that were read (and written).
  * @KMDUMP_A_FAILED: (nest) One unreadable extent of a range (addr, len).
  * @KMDUMP_A_REQUESTER_PID: (u32) In events, the requesting process (init pid namespace).
+ * @KMDUMP_A_PROCESS_STATE: (u32) The scheduler state of the thread-group leader at capture
+ * (State).
+ * @KMDUMP_A_VM_PEAK: (u64) Peak virtual size in bytes (VmPeak).
+ * @KMDUMP_A_VM_HWM: (u64) Peak resident size in bytes (VmHWM).
+ * @KMDUMP_A_VM_DATA: (u64) Private data and heap size in bytes (VmData).
+ * @KMDUMP_A_VM_STK: (u64) Stack size in bytes (VmStk).
+ * @KMDUMP_A_VM_EXE: (u64) Size of the main program's text in bytes (VmExe).
+ * @KMDUMP_A_VM_LIB: (u64) Size of other executable mappings in bytes (VmLib).
+ * @KMDUMP_A_VM_PTE: (u64) Page-table size in bytes (VmPTE).
+ * @KMDUMP_A_VM_SWAP: (u64) Swapped-out anonymous memory in bytes (VmSwap).
+ * @KMDUMP_A_SIG_PENDING: (u64) Signals pending for the thread-group leader, a mask of
+ * signals 1-64 (SigPnd).
+ * @KMDUMP_A_SIG_SHARED_PENDING: (u64) Signals pending for the whole process (ShdPnd).
+ * @KMDUMP_A_SIG_BLOCKED: (u64) Signals the thread-group leader blocks (SigBlk).
  */
 enum {
 	KMDUMP_A_PAD = 1,
@@ -643,7 +657,7 @@ enum {
 	KMDUMP_A_FSGID,
 	KMDUMP_A_START_TIME_NS,
 	KMDUMP_A_START_REALTIME_NS,
-	KMDUMP_A_STATUS_TEXT,
+	KMDUMP_A_UMASK,
 	KMDUMP_A_PROCESS_FLAGS,
 	KMDUMP_A_TRACER_PID,
 	KMDUMP_A_VM_SIZE,
@@ -696,6 +710,18 @@ enum {
 	KMDUMP_A_EVENT_TYPE,
 	KMDUMP_A_REQUESTER_PID,
 	KMDUMP_A_BYTES,
+	KMDUMP_A_PROCESS_STATE,
+	KMDUMP_A_VM_PEAK,
+	KMDUMP_A_VM_HWM,
+	KMDUMP_A_VM_DATA,
+	KMDUMP_A_VM_STK,
+	KMDUMP_A_VM_EXE,
+	KMDUMP_A_VM_LIB,
+	KMDUMP_A_VM_PTE,
+	KMDUMP_A_VM_SWAP,
+	KMDUMP_A_SIG_PENDING,
+	KMDUMP_A_SIG_SHARED_PENDING,
+	KMDUMP_A_SIG_BLOCKED,
 
 	__KMDUMP_A_MAX,
 	KMDUMP_A_MAX = (__KMDUMP_A_MAX - 1)

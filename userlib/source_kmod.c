@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "api.h"
 #include "transport.h"
+#include "proc_status.h"
 
 #define KMD_WATCHDOG_MS 30000	/* thaw if this library stops talking for 30 s */
 #define KMD_KDUMP_WAIT_MS 120000
@@ -420,7 +421,7 @@ static HRESULT ks_file(void *ctx, enum kmd_src_file which, struct kmd_blob *out)
 
 	switch (which) {
 	case KMD_FILE_STATUS:
-		return blob_copy(out, k->tp.status_text, k->tp.status_text_len);
+		return kmd_proc_status_text(&k->tp, out);
 	case KMD_FILE_CMDLINE:
 		return blob_copy(out, k->tp.cmdline, k->tp.cmdline_len);
 	case KMD_FILE_ENVIRON:

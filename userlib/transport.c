@@ -439,11 +439,23 @@ static int kmd_parse_process(struct kmd_req *r, struct nlmsghdr *nlh, struct nla
 	p->arg_end = kmd_u64(tb, KMDUMP_A_ARG_END);
 	p->env_start = kmd_u64(tb, KMDUMP_A_ENV_START);
 	p->env_end = kmd_u64(tb, KMDUMP_A_ENV_END);
+	p->umask = kmd_u32(tb, KMDUMP_A_UMASK);
+	p->state = kmd_u32(tb, KMDUMP_A_PROCESS_STATE);
+	p->vm_peak = kmd_u64(tb, KMDUMP_A_VM_PEAK);
+	p->vm_hwm = kmd_u64(tb, KMDUMP_A_VM_HWM);
+	p->vm_data = kmd_u64(tb, KMDUMP_A_VM_DATA);
+	p->vm_stk = kmd_u64(tb, KMDUMP_A_VM_STK);
+	p->vm_exe = kmd_u64(tb, KMDUMP_A_VM_EXE);
+	p->vm_lib = kmd_u64(tb, KMDUMP_A_VM_LIB);
+	p->vm_pte = kmd_u64(tb, KMDUMP_A_VM_PTE);
+	p->vm_swap = kmd_u64(tb, KMDUMP_A_VM_SWAP);
+	p->sig_pending = kmd_u64(tb, KMDUMP_A_SIG_PENDING);
+	p->sig_shared_pending = kmd_u64(tb, KMDUMP_A_SIG_SHARED_PENDING);
+	p->sig_blocked = kmd_u64(tb, KMDUMP_A_SIG_BLOCKED);
 	p->exe_path = kmd_dup(tb[KMDUMP_A_EXE_PATH], &n);
 	p->cmdline = kmd_dup(tb[KMDUMP_A_CMDLINE], &p->cmdline_len);
 	p->environ = kmd_dup(tb[KMDUMP_A_ENVIRON], &p->environ_len);
 	p->auxv = kmd_dup(tb[KMDUMP_A_AUXV], &p->auxv_len);
-	p->status_text = kmd_dup(tb[KMDUMP_A_STATUS_TEXT], &p->status_text_len);
 	return 0;
 }
 
@@ -470,9 +482,8 @@ void kmd_tr_process_free(struct kmd_tr_process *p)
 	free(p->cmdline);
 	free(p->environ);
 	free(p->auxv);
-	free(p->status_text);
 	p->exe_path = NULL;
-	p->cmdline = p->environ = p->auxv = p->status_text = NULL;
+	p->cmdline = p->environ = p->auxv = NULL;
 }
 
 /* ---- snapshot dumps ---- */

@@ -76,10 +76,14 @@ struct kmd_tr_process {
 	uint32_t uid[4], gid[4];	/* real, effective, saved, fs */
 	uint64_t start_time_ns, start_realtime_ns, vm_size, vm_rss;
 	uint64_t arg_start, arg_end, env_start, env_end;
+	/* the facts of /proc/<pid>/status (proc_status.c formats them); sizes in bytes */
+	uint32_t umask, state;	/* state: the leader's KMDUMP_THREAD_STATE_* */
+	uint64_t vm_peak, vm_hwm, vm_data, vm_stk, vm_exe, vm_lib, vm_pte, vm_swap;
+	uint64_t sig_pending, sig_shared_pending, sig_blocked;
 	/* malloc'd; free with kmd_tr_process_free() */
 	char *exe_path;
-	void *cmdline, *environ, *auxv, *status_text;
-	size_t cmdline_len, environ_len, auxv_len, status_text_len;
+	void *cmdline, *environ, *auxv;
+	size_t cmdline_len, environ_len, auxv_len;
 };
 
 HRESULT kmd_tr_process_get(struct kmd_tr *tr, uint32_t session_id, struct kmd_tr_process *out);

@@ -5,6 +5,7 @@
  * checks what the readers' tests compare:
  *
  *   mdmp-check streams DUMP            one line per directory entry: "<type hex> <size>"
+ *   mdmp-check stream DUMP TYPE        the bytes of the stream of TYPE, to stdout
  *   mdmp-check threads DUMP            one line per thread: "<tid> <rip> <rsp> <rbp>"
  *                                      (hex registers from its ThreadList context)
  *   mdmp-check seen-threads DUMP       the same, with the Exception stream's context in
@@ -138,6 +139,22 @@ static int cmd_streams(const struct dump *d)
 	for (uint32_t i = 0; i < n; i++)
 		printf("%#x %u\n", u32(d, dir + i * 12), u32(d, dir + i * 12 + 4));
 	return 0;
+}
+
+static int cmd_stream(const struct dump *d, uint32_t type)
+{
+	uint32_t n = u32(d, 8), dir = u32(d, 12);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t size = u32(d, dir + i * 12 + 4), rva = u32(d, dir + i * 12 + 8);
+
+		if (u32(d, dir + i * 12) != type)
+			continue;
+		if ((uint64_t)rva + size > d->size)
+			return fail("stream %#x: %u bytes at %#x end past the file", type, size, rva);
+		return fwrite(d->p + rva, 1, size, stdout) == size && !fflush(stdout) ? 0 : 1;
+	}
+	return fail("no stream of type %#x", type);
 }
 
 /* rip, rsp and rbp of a CONTEXT at rva of size bytes. */
@@ -354,6 +371,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: mdmp-check streams|threads|seen-threads|exception|stacks DUMP\n"
+				"       mdmp-check stream DUMP TYPE\n"
 				"       mdmp-check pattern|block DUMP ADDR LEN\n"
 				"       mdmp-check expect LEN\n");
 		return 2;
@@ -362,6 +380,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(argv[1], "streams"))
 		rc = cmd_streams(&d);
+	else if (!strcmp(argv[1], "stream") && argc == 4)
+		rc = cmd_stream(&d, (uint32_t)strtoul(argv[3], NULL, 0));
 	else if (!strcmp(argv[1], "threads"))
 		rc = cmd_threads(&d, false);
 	else if (!strcmp(argv[1], "seen-threads"))

@@ -163,7 +163,7 @@ static const struct aspec aspec[] = {
 	ATTR(FSGID, "fsgid", T_U32, 0),
 	ATTR(START_TIME_NS, "start-time-ns", T_U64, 0),
 	ATTR(START_REALTIME_NS, "start-realtime-ns", T_U64, 0),
-	ATTR(STATUS_TEXT, "status-text", T_BIN, KMDUMP_STATUS_TEXT_MAX),
+	ATTR(UMASK, "umask", T_U32, 0),
 	ATTR(PROCESS_FLAGS, "process-flags", T_U32, 0),
 	ATTR(TRACER_PID, "tracer-pid", T_U32, 0),
 	ATTR(VM_SIZE, "vm-size", T_U64, 0),
@@ -216,6 +216,18 @@ static const struct aspec aspec[] = {
 	ATTR(EVENT_TYPE, "event-type", T_U32, 0),
 	ATTR(REQUESTER_PID, "requester-pid", T_U32, 0),
 	ATTR(BYTES, "bytes", T_U64, 0),
+	ATTR(PROCESS_STATE, "process-state", T_U32, 0),
+	ATTR(VM_PEAK, "vm-peak", T_U64, 0),
+	ATTR(VM_HWM, "vm-hwm", T_U64, 0),
+	ATTR(VM_DATA, "vm-data", T_U64, 0),
+	ATTR(VM_STK, "vm-stk", T_U64, 0),
+	ATTR(VM_EXE, "vm-exe", T_U64, 0),
+	ATTR(VM_LIB, "vm-lib", T_U64, 0),
+	ATTR(VM_PTE, "vm-pte", T_U64, 0),
+	ATTR(VM_SWAP, "vm-swap", T_U64, 0),
+	ATTR(SIG_PENDING, "sig-pending", T_U64, 0),
+	ATTR(SIG_SHARED_PENDING, "sig-shared-pending", T_U64, 0),
+	ATTR(SIG_BLOCKED, "sig-blocked", T_U64, 0),
 };
 
 static const char *const range_names[] = {
