@@ -13,6 +13,7 @@
  *       -w  watchdog ms   -P/-T/-V/-M  print process/threads/VMAs/modules
  *       -r  read via netlink (prints pieces and a checksum)   -R/-o  read into FILE
  *       -K  kernel dump of the session into FILE   -s  hold SEC seconds before closing
+ *                                                  (SIGUSR1 ends the hold early)
  *       -k  keep-alive period while holding   -n  exit without closing (socket close)
  *       -H  fork a child that keeps the socket open and sleeps; exit at once
  *   kmdump-client get ID                 session-get from a new socket
@@ -209,6 +210,15 @@ static int show(struct kmd_tr *tr, uint32_t id, const struct open_opts *o)
 	return 0;
 }
 
+/* SIGUSR1 ends a hold early: a test releases the session once it has looked. */
+static volatile sig_atomic_t hold_released;
+
+static void release_hold(int sig)
+{
+	(void)sig;
+	hold_released = 1;
+}
+
 static void hold(struct kmd_tr *tr, uint32_t id, const struct open_opts *o)
 {
 	struct timespec end, now;
@@ -216,7 +226,7 @@ static void hold(struct kmd_tr *tr, uint32_t id, const struct open_opts *o)
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += o->hold;
-	for (;;) {
+	while (!hold_released) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec > end.tv_sec ||
 		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
@@ -242,6 +252,9 @@ static int cmd_open(int argc, char **argv)
 	int c, fd, rc;
 	uint32_t pid;
 
+	struct sigaction sa = { .sa_handler = release_hold };
+
+	sigaction(SIGUSR1, &sa, NULL);
 	while ((c = getopt(argc, argv, "m:f:w:PTVMr:R:o:K:s:k:nH")) != -1) {
 		switch (c) {
 		case 'm': o.mem = optarg; break;
