@@ -132,12 +132,12 @@ struct kmdump_hresult_name {
 };
 
 /*
- * struct kmdump_errno_hresult - one entry of the errno -> HRESULT table.
+ * struct kmdump_errno_hresult_entry - one entry of the errno -> HRESULT table.
  * @err: a positive Linux errno
  * @hresult: the HRESULT it maps to
  * @errno_name: the errno's name, e.g. "ENOMEM"
  */
-struct kmdump_errno_hresult {
+struct kmdump_errno_hresult_entry {
 	int err;
 	__u32 hresult;
 	const char *errno_name;
@@ -151,10 +151,11 @@ struct kmdump_errno_hresult {
  *
  * The one Linux errno -> HRESULT table, used by the module for every status it reports
  * and by the library for every netlink error it receives. Each entry is an errno name;
- * its doc names the HRESULT (a definition named s-... or e-... above). Rendered in the
- * generated header as the array kmdump_errno_hresults[]. An errno that is not listed
- * maps to KMDUMP_HRESULT_FROM_ERRNO(e) = 0xA0000000 | e (severity error, customer bit
- * set, facility 0), which keeps the errno recoverable; 0 maps to S_OK.
+ * its value is the errno's (x86_64 Linux), its doc names the HRESULT (a definition
+ * named s-... or e-... above). Rendered in the generated header as the array
+ * kmdump_errno_hresults[] beside this enum. An errno that is not listed maps to
+ * KMDUMP_HRESULT_FROM_ERRNO(e) = 0xA0000000 | e (severity error, customer bit set,
+ * facility 0), which keeps the errno recoverable; 0 maps to S_OK.
  */
 #ifdef KMDUMP_WANT_TABLES
 static const struct kmdump_hresult_name kmdump_hresult_names[] = {
@@ -347,7 +348,7 @@ static const struct kmdump_hresult_name kmdump_hresult_names[] = {
 	},
 };
 
-static const struct kmdump_errno_hresult kmdump_errno_hresults[] = {
+static const struct kmdump_errno_hresult_entry kmdump_errno_hresults[] = {
 	{ EPERM, KMDUMP_E_ACCESSDENIED, "EPERM" },
 	{ EACCES, KMDUMP_E_ACCESSDENIED, "EACCES" },
 	{ ENOENT, KMDUMP_E_NOT_FOUND, "ENOENT" },
@@ -387,6 +388,88 @@ static const struct kmdump_errno_hresult kmdump_errno_hresults[] = {
 #endif /* KMDUMP_WANT_TABLES */
 
 /*
+ * enum kmdump_errno_hresult - The one Linux errno -> HRESULT table, used by the module for
+ * every status it reports and by the library for every netlink error it receives. Each
+ * entry is an errno name; its value is the errno's (x86_64 Linux), its doc names the
+ * HRESULT (a definition named s-... or e-... above). Rendered in the generated header as
+ * the array kmdump_errno_hresults[] beside this enum. An errno that is not listed maps to
+ * KMDUMP_HRESULT_FROM_ERRNO(e) = 0xA0000000 | e (severity error, customer bit set,
+ * facility 0), which keeps the errno recoverable; 0 maps to S_OK.
+ * @KMDUMP_ERRNO_HRESULT_EPERM: e-accessdenied
+ * @KMDUMP_ERRNO_HRESULT_EACCES: e-accessdenied
+ * @KMDUMP_ERRNO_HRESULT_ENOENT: e-not-found
+ * @KMDUMP_ERRNO_HRESULT_ESRCH: e-invalid-cid
+ * @KMDUMP_ERRNO_HRESULT_EINTR: e-operation-aborted
+ * @KMDUMP_ERRNO_HRESULT_EIO: e-read-fault
+ * @KMDUMP_ERRNO_HRESULT_E2BIG: e-insufficient-buffer
+ * @KMDUMP_ERRNO_HRESULT_EMSGSIZE: e-insufficient-buffer
+ * @KMDUMP_ERRNO_HRESULT_ENOEXEC: e-bad-exe-format
+ * @KMDUMP_ERRNO_HRESULT_EBADF: e-handle
+ * @KMDUMP_ERRNO_HRESULT_EAGAIN: e-retry
+ * @KMDUMP_ERRNO_HRESULT_ENOMEM: e-outofmemory
+ * @KMDUMP_ERRNO_HRESULT_ENOBUFS: e-not-enough-memory
+ * @KMDUMP_ERRNO_HRESULT_EFAULT: e-partial-copy
+ * @KMDUMP_ERRNO_HRESULT_EBUSY: e-busy
+ * @KMDUMP_ERRNO_HRESULT_EEXIST: e-already-exists
+ * @KMDUMP_ERRNO_HRESULT_EINVAL: e-invalidarg
+ * @KMDUMP_ERRNO_HRESULT_ENFILE: e-too-many-open-files
+ * @KMDUMP_ERRNO_HRESULT_EMFILE: e-too-many-open-files
+ * @KMDUMP_ERRNO_HRESULT_EFBIG: e-file-too-large
+ * @KMDUMP_ERRNO_HRESULT_ENOSPC: e-disk-full
+ * @KMDUMP_ERRNO_HRESULT_ESPIPE: e-seek
+ * @KMDUMP_ERRNO_HRESULT_EPIPE: e-broken-pipe
+ * @KMDUMP_ERRNO_HRESULT_ERANGE: e-arithmetic-overflow
+ * @KMDUMP_ERRNO_HRESULT_EOVERFLOW: e-arithmetic-overflow
+ * @KMDUMP_ERRNO_HRESULT_ENAMETOOLONG: e-filename-too-long
+ * @KMDUMP_ERRNO_HRESULT_EOPNOTSUPP: e-notimpl
+ * @KMDUMP_ERRNO_HRESULT_ETIMEDOUT: e-timeout
+ * @KMDUMP_ERRNO_HRESULT_ECANCELED: e-cancelled
+ * @KMDUMP_ERRNO_HRESULT_EUSERS: e-too-many-sessions
+ * @KMDUMP_ERRNO_HRESULT_EDQUOT: e-not-enough-quota
+ * @KMDUMP_ERRNO_HRESULT_EDEADLK: e-possible-deadlock
+ * @KMDUMP_ERRNO_HRESULT_ECONNREFUSED: e-cancelled
+ * @KMDUMP_ERRNO_HRESULT_ENODATA: e-not-resident
+ * @KMDUMP_ERRNO_HRESULT_ENODEV: e-not-ready
+ */
+enum kmdump_errno_hresult {
+	KMDUMP_ERRNO_HRESULT_EPERM = 1,
+	KMDUMP_ERRNO_HRESULT_EACCES = 13,
+	KMDUMP_ERRNO_HRESULT_ENOENT = 2,
+	KMDUMP_ERRNO_HRESULT_ESRCH = 3,
+	KMDUMP_ERRNO_HRESULT_EINTR = 4,
+	KMDUMP_ERRNO_HRESULT_EIO = 5,
+	KMDUMP_ERRNO_HRESULT_E2BIG = 7,
+	KMDUMP_ERRNO_HRESULT_EMSGSIZE = 90,
+	KMDUMP_ERRNO_HRESULT_ENOEXEC = 8,
+	KMDUMP_ERRNO_HRESULT_EBADF = 9,
+	KMDUMP_ERRNO_HRESULT_EAGAIN = 11,
+	KMDUMP_ERRNO_HRESULT_ENOMEM = 12,
+	KMDUMP_ERRNO_HRESULT_ENOBUFS = 105,
+	KMDUMP_ERRNO_HRESULT_EFAULT = 14,
+	KMDUMP_ERRNO_HRESULT_EBUSY = 16,
+	KMDUMP_ERRNO_HRESULT_EEXIST = 17,
+	KMDUMP_ERRNO_HRESULT_EINVAL = 22,
+	KMDUMP_ERRNO_HRESULT_ENFILE = 23,
+	KMDUMP_ERRNO_HRESULT_EMFILE = 24,
+	KMDUMP_ERRNO_HRESULT_EFBIG = 27,
+	KMDUMP_ERRNO_HRESULT_ENOSPC = 28,
+	KMDUMP_ERRNO_HRESULT_ESPIPE = 29,
+	KMDUMP_ERRNO_HRESULT_EPIPE = 32,
+	KMDUMP_ERRNO_HRESULT_ERANGE = 34,
+	KMDUMP_ERRNO_HRESULT_EOVERFLOW = 75,
+	KMDUMP_ERRNO_HRESULT_ENAMETOOLONG = 36,
+	KMDUMP_ERRNO_HRESULT_EOPNOTSUPP = 95,
+	KMDUMP_ERRNO_HRESULT_ETIMEDOUT = 110,
+	KMDUMP_ERRNO_HRESULT_ECANCELED = 125,
+	KMDUMP_ERRNO_HRESULT_EUSERS = 87,
+	KMDUMP_ERRNO_HRESULT_EDQUOT = 122,
+	KMDUMP_ERRNO_HRESULT_EDEADLK = 35,
+	KMDUMP_ERRNO_HRESULT_ECONNREFUSED = 111,
+	KMDUMP_ERRNO_HRESULT_ENODATA = 61,
+	KMDUMP_ERRNO_HRESULT_ENODEV = 19,
+};
+
+/*
  * enum kmdump_thread_freeze - How the freeze holds a thread (mirrors the engine's enum
  * kmd_thread_status).
  * @KMDUMP_THREAD_FREEZE_PARKED: Was running user code; parked at its return to user mode,
@@ -409,7 +492,8 @@ enum kmdump_thread_freeze {
 	KMDUMP_THREAD_FREEZE_NOT_PARKED = 5,
 	KMDUMP_THREAD_FREEZE_SKIPPED_WORKER = 6,
 	KMDUMP_THREAD_FREEZE_SELF = 7,
-	KMDUMP_THREAD_FREEZE_COUNT
+	__KMDUMP_THREAD_FREEZE_MAX,
+	KMDUMP_THREAD_FREEZE_MAX = (__KMDUMP_THREAD_FREEZE_MAX - 1)
 };
 
 /*
@@ -435,7 +519,8 @@ enum kmdump_thread_state {
 	KMDUMP_THREAD_STATE_ZOMBIE = 7,
 	KMDUMP_THREAD_STATE_PARKED = 8,
 	KMDUMP_THREAD_STATE_IDLE = 9,
-	KMDUMP_THREAD_STATE_COUNT
+	__KMDUMP_THREAD_STATE_MAX,
+	KMDUMP_THREAD_STATE_MAX = (__KMDUMP_THREAD_STATE_MAX - 1)
 };
 
 /*
@@ -463,9 +548,8 @@ enum kmdump_thread_flags {
 	KMDUMP_THREAD_FLAGS_COMPAT32 = 64,
 	KMDUMP_THREAD_FLAGS_STACK_FOUND = 128,
 	KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID = 256,
+	KMDUMP_THREAD_FLAGS_MASK = 0x1ff,
 };
-
-#define KMDUMP_THREAD_FLAGS_MASK	0x1ffU
 
 /*
  * enum kmdump_capture_flags - What a session-open asks to capture besides the default.
@@ -476,9 +560,8 @@ enum kmdump_thread_flags {
 enum kmdump_capture_flags {
 	KMDUMP_CAPTURE_FLAGS_ENVIRON = 1,
 	KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS = 2,
+	KMDUMP_CAPTURE_FLAGS_MASK = 0x3,
 };
-
-#define KMDUMP_CAPTURE_FLAGS_MASK	0x3U
 
 /*
  * enum kmdump_process_flags - process-flags
@@ -495,9 +578,8 @@ enum kmdump_process_flags {
 	KMDUMP_PROCESS_FLAGS_COMPAT = 4,
 	KMDUMP_PROCESS_FLAGS_TRACED = 8,
 	KMDUMP_PROCESS_FLAGS_EXEC_DURING_FREEZE = 16,
+	KMDUMP_PROCESS_FLAGS_MASK = 0x1f,
 };
-
-#define KMDUMP_PROCESS_FLAGS_MASK	0x1fU
 
 /*
  * enum kmdump_vma_flags - VMA protection and facts (mirrors the engine's KMD_VMA_* bits).
@@ -530,9 +612,8 @@ enum kmdump_vma_flags {
 	KMDUMP_VMA_FLAGS_HEAP = 4096,
 	KMDUMP_VMA_FLAGS_VDSO = 8192,
 	KMDUMP_VMA_FLAGS_VVAR = 16384,
+	KMDUMP_VMA_FLAGS_MASK = 0x7fff,
 };
-
-#define KMDUMP_VMA_FLAGS_MASK	0x7fffU
 
 /*
  * enum kmdump_vma_skip - Why the module will not read a VMA's bytes, mirroring what the
@@ -549,7 +630,8 @@ enum kmdump_vma_skip {
 	KMDUMP_VMA_SKIP_DONTDUMP = 2,
 	KMDUMP_VMA_SKIP_UFFD = 3,
 	KMDUMP_VMA_SKIP_NOACCESS = 4,
-	KMDUMP_VMA_SKIP_COUNT
+	__KMDUMP_VMA_SKIP_MAX,
+	KMDUMP_VMA_SKIP_MAX = (__KMDUMP_VMA_SKIP_MAX - 1)
 };
 
 /*
@@ -571,7 +653,8 @@ enum kmdump_event_type {
 	KMDUMP_EVENT_TYPE_CANCELLED = 3,
 	KMDUMP_EVENT_TYPE_WATCHDOG_EXPIRED = 4,
 	KMDUMP_EVENT_TYPE_CLOSED = 5,
-	KMDUMP_EVENT_TYPE_COUNT
+	__KMDUMP_EVENT_TYPE_MAX,
+	KMDUMP_EVENT_TYPE_MAX = (__KMDUMP_EVENT_TYPE_MAX - 1)
 };
 
 /*

@@ -10,7 +10,7 @@ static char state_letter(uint32_t state)
 {
 	static const char letters[] = "RSDTtXZPI";
 
-	if (state < KMDUMP_THREAD_STATE_RUNNING || state >= KMDUMP_THREAD_STATE_COUNT)
+	if (state < KMDUMP_THREAD_STATE_RUNNING || state > KMDUMP_THREAD_STATE_MAX)
 		return '?';
 	return letters[state - KMDUMP_THREAD_STATE_RUNNING];
 }

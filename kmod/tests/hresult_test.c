@@ -70,7 +70,7 @@ static void hresult_table_entries_are_failures(struct kunit *test)
 
 	KUNIT_EXPECT_GE(test, ARRAY_SIZE(kmdump_errno_hresults), 30U);
 	for (i = 0; i < ARRAY_SIZE(kmdump_errno_hresults); i++) {
-		const struct kmdump_errno_hresult *e = &kmdump_errno_hresults[i];
+		const struct kmdump_errno_hresult_entry *e = &kmdump_errno_hresults[i];
 		u32 hr = kmd_errno_to_hresult(-e->err);
 
 		KUNIT_EXPECT_EQ_MSG(test, hr, e->hresult, "%s", e->errno_name);

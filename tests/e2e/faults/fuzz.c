@@ -512,7 +512,7 @@ static void note_refusal_text(uint8_t cmd, int err, const char *msg)
 }
 
 /* The errno's entry in the contract's table, or NULL. */
-static const struct kmdump_errno_hresult *table_entry(int err)
+static const struct kmdump_errno_hresult_entry *table_entry(int err)
 {
 	size_t i;
 
@@ -524,7 +524,7 @@ static const struct kmdump_errno_hresult *table_entry(int err)
 
 static const char *errno_name(int err)
 {
-	const struct kmdump_errno_hresult *e = table_entry(err);
+	const struct kmdump_errno_hresult_entry *e = table_entry(err);
 
 	return e ? e->errno_name : "(unmapped)";
 }
