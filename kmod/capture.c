@@ -10,7 +10,7 @@
 #include <linux/sched/cputime.h>
 #include <linux/pid_namespace.h>
 #include <linux/cred.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 struct kmd_capture *kmd_capture_new(const struct kmd_target *t, u32 opts,
 				    u64 mem_limit, u64 hold_limit_ns)

@@ -64,7 +64,7 @@
 #include <linux/cred.h>
 #include <linux/jiffies.h>
 #include <linux/timekeeping.h>
-#include "engine.h"
+#include "capture_internal.h"
 #include "compat.h"
 #include "limits.h"
 

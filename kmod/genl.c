@@ -31,7 +31,7 @@
 #include "genl.h"
 #include "session.h"
 #include "perm.h"
-#include "hresult.h"
+#include "errno_hresult.h"
 #include "events.h"
 
 /* Replies carry the request's command; requests come from this port. */

@@ -33,7 +33,7 @@
 #include "session.h"
 #include "perm.h"
 #include "events.h"
-#include "hresult.h"
+#include "errno_hresult.h"
 
 #define KMD_PIECE_MAX		(256 * 1024)
 #define KMD_PIECES_PER_CALL	16

@@ -49,7 +49,7 @@
 #include <linux/cpumask.h>
 #include <linux/timekeeping.h>
 #include <asm/processor.h>
-#include "engine.h"
+#include "capture_internal.h"
 #include "compat.h"
 
 #define MD_SIGNATURE		0x504D444DU

@@ -13,7 +13,7 @@
 #include <linux/kallsyms.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include "engine.h"
+#include "capture_internal.h"
 #include "compat.h"
 
 /* Render @t's kernel stack into @out (NUL-separated frames). Returns the

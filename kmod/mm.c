@@ -7,7 +7,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/sched/signal.h>
 #include <linux/delay.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 /* Longest wait for the target's mmap lock (a blocked thread may hold it for write). */
 #define KMD_LOCK_WAIT_NS	(2ULL * NSEC_PER_SEC)

@@ -22,7 +22,7 @@
  * server never answers would hang the session worker).
  */
 #include <linux/mm.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 #define KMD_MAX_MODULES		4096
 

@@ -10,7 +10,7 @@
 #include <linux/kernel.h>
 #include <linux/overflow.h>
 #include <linux/string.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 /* The ELF gABI note type; no kernel header exports it to modules. */
 #define KMD_NT_GNU_BUILD_ID	3

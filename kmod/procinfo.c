@@ -3,7 +3,7 @@
  * Process information: what /proc/<pid>/{status,cmdline,environ,auxv,exe}
  * would show the requester, computed in the requester's pid namespace and
  * user namespace. The command line and environment are read from target
- * memory through memread.c (so the same VMA refusals and bounds apply); the
+ * memory through target_read.c (so the same VMA refusals and bounds apply); the
  * auxiliary vector is the kernel's own saved copy (mm->saved_auxv), as
  * /proc/<pid>/auxv uses.
  */
@@ -20,7 +20,7 @@
 #include <linux/timekeeping.h>
 #include <linux/file.h>
 #include <linux/auxvec.h>
-#include "engine.h"
+#include "capture_internal.h"
 #include "compat.h"
 
 static struct user_namespace *kmd_user_ns(const struct kmd_capture *c)

@@ -16,7 +16,7 @@
 #include <linux/sched/task_stack.h>
 #include <asm/syscall.h>
 #include <asm/ptrace.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 /*
  * entry_SYSCALL_64 leaves minus errno 38 ("function not implemented") in

@@ -16,7 +16,7 @@
 #include <linux/path.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 /*
  * @p's name relative to @root, in @buf (PATH_MAX bytes, @rbuf the same for

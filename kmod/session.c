@@ -63,7 +63,7 @@
 #include "kmdump.h"
 #include "session.h"
 #include "events.h"
-#include "hresult.h"
+#include "errno_hresult.h"
 #include "limits.h"
 
 #define KMD_FREEZE_TIMEOUT_NS	(10ULL * NSEC_PER_SEC)

@@ -5,7 +5,7 @@
  * and offset only for file mappings; names with " (deleted)" for unlinked
  * files, relative to the requester's root (rootpath.c); [heap], [stack] and
  * special mapping names such as [vdso]),
- * plus the reason, if any, its bytes are not read (memread.c).
+ * plus the reason, if any, its bytes are not read (target_read.c).
  *
  * The walk holds mmap_read_lock (taken with a bounded trylock loop) and
  * allocates under it, as /proc/<pid>/maps does. Paths go into one string
@@ -17,7 +17,7 @@
 #include <linux/dcache.h>
 #include <linux/sched/mm.h>
 #include <linux/userfaultfd_k.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 u32 kmd_vma_flags(unsigned long vm_flags)
 {

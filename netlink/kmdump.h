@@ -145,7 +145,7 @@ struct kmdump_errno_hresult_entry {
 
 /*
  * The tables. Define KMDUMP_WANT_TABLES before including this header in the one
- * file that owns them (the module's kmod/hresult.c, the library's HRESULT code):
+ * file that owns them (the module's kmod/errno_hresult.c, the library's HRESULT code):
  * kmdump_hresult_names[] lists every HRESULT above; kmdump_errno_hresults[] is the
  * one errno -> HRESULT table (the errno macros must be defined by then).
  *

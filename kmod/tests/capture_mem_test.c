@@ -8,7 +8,7 @@
 #include <kunit/test.h>
 #include <linux/sizes.h>
 #include "kmdump.h"
-#include "engine.h"
+#include "capture_internal.h"
 
 static struct kmd_capture *capture_with_limit(struct kunit *test, u64 limit)
 {

@@ -9,7 +9,7 @@
 #include <linux/errno.h>
 #define KMDUMP_WANT_TABLES
 #include "kmdump.h"
-#include "hresult.h"
+#include "errno_hresult.h"
 
 struct errno_case {
 	int err;

@@ -8,7 +8,7 @@
 #include <kunit/test.h>
 #include <linux/mm.h>
 #include <linux/userfaultfd_k.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 #define R	KMDUMP_VMA_FLAGS_READ
 #define W	KMDUMP_VMA_FLAGS_WRITE

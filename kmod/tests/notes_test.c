@@ -9,7 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/string.h>
-#include "engine.h"
+#include "capture_internal.h"
 
 #define BLOB_SIZE	512
 

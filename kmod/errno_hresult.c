@@ -8,7 +8,7 @@
 #include <linux/kernel.h>
 #define KMDUMP_WANT_TABLES
 #include "kmdump.h"
-#include "hresult.h"
+#include "errno_hresult.h"
 
 u32 kmd_errno_to_hresult(int err)
 {

@@ -3,8 +3,8 @@
  * Engine-internal interface between the capture engine files (freeze, regs,
  * procinfo, vma, modules, kstack). The session layer uses capture.h only.
  */
-#ifndef KMDUMP_ENGINE_H
-#define KMDUMP_ENGINE_H
+#ifndef KMDUMP_CAPTURE_INTERNAL_H
+#define KMDUMP_CAPTURE_INTERNAL_H
 
 #include "capture.h"
 
@@ -44,7 +44,7 @@ void kmd_regs_fill_thread(struct kmd_thread *th, const struct kmd_regbufs *rb);
 bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb);
 void kmd_park_release(struct kmd_capture *c, struct kmd_park *p);
 
-/* memread.c, vma.c: pure helpers over VMA flags and arrays (KUnit-tested) */
+/* target_read.c, vma.c: pure helpers over VMA flags and arrays (KUnit-tested) */
 int kmd_vma_refusal(unsigned long vm_flags);
 u32 kmd_vma_flags(unsigned long vm_flags);
 u32 kmd_vma_skip_reason(unsigned long vm_flags);
@@ -79,4 +79,4 @@ int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used)
 bool kmd_kstack_wchan(const char *frames, u32 len, u32 *off, u32 *name_len);
 u32 kmd_task_state(struct task_struct *t);
 
-#endif /* KMDUMP_ENGINE_H */
+#endif /* KMDUMP_CAPTURE_INTERNAL_H */

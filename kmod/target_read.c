@@ -50,7 +50,7 @@
 #include <linux/magic.h>
 #include <linux/delay.h>
 #include <linux/timekeeping.h>
-#include "engine.h"
+#include "capture_internal.h"
 #include "compat.h"
 
 #define KMD_BURST_PAGES		16

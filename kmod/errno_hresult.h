@@ -4,8 +4,8 @@
  * (kmdump_errno_hresults[]). The library maps netlink errors with the same
  * table.
  */
-#ifndef KMDUMP_HRESULT_H
-#define KMDUMP_HRESULT_H
+#ifndef KMDUMP_ERRNO_HRESULT_H
+#define KMDUMP_ERRNO_HRESULT_H
 
 #include <linux/types.h>
 
@@ -13,4 +13,4 @@
 u32 kmd_errno_to_hresult(int err);
 const char *kmd_hresult_name(u32 hr);
 
-#endif /* KMDUMP_HRESULT_H */
+#endif /* KMDUMP_ERRNO_HRESULT_H */
