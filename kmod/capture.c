@@ -160,10 +160,8 @@ int kmd_capture_snapshot(struct kmd_capture *c)
 	err = kmd_threads_capture(c);
 	if (!err)
 		err = kmd_vmas_capture(c, mm);
-	if (!err) {
-		kmd_threads_stack_bounds(&c->snap);
+	if (!err)
 		err = kmd_modules_capture(c);
-	}
 	if (!err)
 		err = kmd_procinfo_capture(c, leader, mm);
 	mmput(mm);

@@ -133,7 +133,6 @@ struct kmd_thread {
 	u32 state;			/* enum kmdump_thread_state at capture time */
 	u32 flags;			/* enum kmdump_thread_flags */
 	u64 sp, ip;
-	u64 stack_start, stack_end;	/* VMA containing sp */
 	s64 syscall_nr;			/* KMDUMP_THREAD_FLAGS_IN_SYSCALL */
 	u64 syscall_args[6];
 	u64 debugreg[8];		/* DR0-3, 0, 0, DR6, DR7 */

@@ -72,7 +72,6 @@ int kmd_procinfo_capture(struct kmd_capture *c, struct task_struct *leader,
 void kmd_procinfo_free(struct kmd_capture *c);
 int kmd_vmas_capture(struct kmd_capture *c, struct mm_struct *mm);
 void kmd_vmas_free(struct kmd_capture *c);
-void kmd_threads_stack_bounds(struct kmd_snapshot *s);
 int kmd_modules_capture(struct kmd_capture *c);
 int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th);
 int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used);

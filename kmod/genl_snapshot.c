@@ -200,8 +200,6 @@ static int kmd_put_thread(struct sk_buff *skb, struct kmd_session *s, const stru
 	    nla_put_u32(skb, KMDUMP_A_THREAD_FLAGS, t->flags & KMDUMP_THREAD_FLAGS_MASK) ||
 	    kmd_put_thread_regs(skb, t) ||
 	    kmd_nl_put_u64(skb, KMDUMP_A_STACK_POINTER, t->sp) ||
-	    kmd_nl_put_u64(skb, KMDUMP_A_STACK_START, t->stack_start) ||
-	    kmd_nl_put_u64(skb, KMDUMP_A_STACK_END, t->stack_end) ||
 	    kmd_put_kstack(skb, t) ||
 	    (t->wchan_len && kmd_put_str(skb, KMDUMP_A_WCHAN, t->kstack + t->wchan_off,
 					 t->wchan_len, KMDUMP_FRAME_LEN_MAX)) ||

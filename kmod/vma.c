@@ -236,21 +236,3 @@ int kmd_vma_find(const struct kmd_vma *v, u32 n, u64 addr)
 	return -1;
 }
 
-void kmd_threads_stack_bounds(struct kmd_snapshot *s)
-{
-	struct kmd_thread *th;
-	u32 i;
-	int k;
-
-	for (i = 0; i < s->nr_threads; i++) {
-		th = &s->threads[i];
-		if (!(th->flags & KMDUMP_THREAD_FLAGS_REGS_VALID))
-			continue;
-		k = kmd_vma_find(s->vmas, s->nr_vmas, th->sp);
-		if (k < 0)
-			continue;
-		th->stack_start = s->vmas[k].start;
-		th->stack_end = s->vmas[k].end;
-		th->flags |= KMDUMP_THREAD_FLAGS_STACK_FOUND;
-	}
-}

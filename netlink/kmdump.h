@@ -534,8 +534,8 @@ enum kmdump_thread_state {
  * valid.
  * @KMDUMP_THREAD_FLAGS_KSTACK_VALID: The kernel stack frames are present.
  * @KMDUMP_THREAD_FLAGS_COMPAT32: An IA32 task: regs holds the 32-bit layout.
- * @KMDUMP_THREAD_FLAGS_STACK_FOUND: stack-start and stack-end name the VMA holding the
- * stack pointer.
+ * @KMDUMP_THREAD_FLAGS_STACK_FOUND: Never set: the library finds each stack's mapping from
+ * the stack pointer and the VMAs. Kept so that the bits after it keep their values.
  * @KMDUMP_THREAD_FLAGS_DEBUGREGS_VALID: The debug registers are valid.
  */
 enum kmdump_thread_flags {
@@ -681,6 +681,9 @@ enum kmdump_event_type {
  * @KMDUMP_A_XSTATE: (binary) NT_X86_XSTATE (XSAVE in UABI format).
  * @KMDUMP_A_DEBUGREGS: (binary) DR0-DR7 as eight u64.
  * @KMDUMP_A_SYSCALL_ARGS: (binary) Six u64 system call arguments.
+ * @KMDUMP_A_STACK_START: (u64) Unused (the library finds the stack's mapping itself); kept
+ * for the numbering.
+ * @KMDUMP_A_STACK_END: (u64) Unused, as stack-start.
  * @KMDUMP_A_KSTACK_FRAME: (string) One symbolized kernel frame, innermost first.
  * @KMDUMP_A_VMA_PGOFF: (u64) Offset into the mapped file, in bytes.
  * @KMDUMP_A_MODULE_OFFSET: (u64) File offset of the mapping at module-base.

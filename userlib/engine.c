@@ -134,11 +134,7 @@ static void thread_stack_range(struct eng *e, struct eng_thread *t)
 	t->stack_lo = t->stack_hi = 0;
 	if (!sp || !v || !(v->flags & KMD_SRC_V_READ) || (v->flags & KMD_SRC_V_NOREAD))
 		return; /* no registers, or sp points nowhere readable: no stack to write */
-	if ((t->src->facts & KMD_SRC_T_STACK) && sp >= t->src->stack_start &&
-	    sp < t->src->stack_end && t->src->stack_end <= v->end)
-		hi_bound = t->src->stack_end;
-	else
-		hi_bound = v->end;
+	hi_bound = v->end;
 	t->stack_lo = sp & ~(KMD_PAGE - 1);
 	if (v && t->stack_lo < v->start)
 		t->stack_lo = v->start;

@@ -19,7 +19,6 @@
 #define KMD_SRC_T_REGS 0x01u      /* regs valid */
 #define KMD_SRC_T_FPREGS 0x02u    /* fxsave valid */
 #define KMD_SRC_T_DEBUGREGS 0x04u /* dr[] valid */
-#define KMD_SRC_T_STACK 0x08u     /* stack_start/stack_end name the stack mapping */
 #define KMD_SRC_T_KSTACK 0x10u    /* kstack valid */
 #define KMD_SRC_T_KSTACK_REFUSED 0x20u
 #define KMD_SRC_T_SYSCALL 0x40u   /* syscall_nr valid */
@@ -36,7 +35,6 @@ struct kmd_src_thread {
 	struct user_regs_struct regs;
 	uint8_t fxsave[512];
 	uint64_t dr[8];         /* DR0-DR3, -, -, DR6, DR7 */
-	uint64_t stack_start, stack_end;
 	int64_t syscall_nr;
 	const char *kstack;     /* kframes NUL-terminated strings back to back */
 	uint32_t kstack_len, kframes;

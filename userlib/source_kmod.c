@@ -95,11 +95,6 @@ static int on_thread(void *arg, const struct kmd_tr_thread *t)
 		memcpy(o->dr, t->debugregs, sizeof(o->dr));
 		o->facts |= KMD_SRC_T_DEBUGREGS;
 	}
-	if (t->flags & KMDUMP_THREAD_FLAGS_STACK_FOUND) {
-		o->stack_start = t->stack_start;
-		o->stack_end = t->stack_end;
-		o->facts |= KMD_SRC_T_STACK;
-	}
 	if (t->flags & KMDUMP_THREAD_FLAGS_IN_SYSCALL) {
 		o->syscall_nr = t->syscall_nr;
 		o->facts |= KMD_SRC_T_SYSCALL;

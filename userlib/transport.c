@@ -533,8 +533,6 @@ static int kmd_parse_thread(struct kmd_req *r, struct nlmsghdr *nlh, struct nlat
 	if (args_len < 6 * sizeof(uint64_t))
 		t.syscall_args = NULL;
 	t.sp = kmd_u64(tb, KMDUMP_A_STACK_POINTER);
-	t.stack_start = kmd_u64(tb, KMDUMP_A_STACK_START);
-	t.stack_end = kmd_u64(tb, KMDUMP_A_STACK_END);
 	t.utime_ns = kmd_u64(tb, KMDUMP_A_UTIME_NS);
 	t.stime_ns = kmd_u64(tb, KMDUMP_A_STIME_NS);
 	t.start_time_ns = kmd_u64(tb, KMDUMP_A_START_TIME_NS);

@@ -99,7 +99,7 @@ struct kmd_tr_thread {
 	uint32_t regs_len, fpregs_len, xstate_len, debugregs_len;
 	int64_t syscall_nr;
 	const uint64_t *syscall_args;	/* six, or NULL when not in a syscall */
-	uint64_t sp, stack_start, stack_end;
+	uint64_t sp;
 	uint64_t utime_ns, stime_ns, start_time_ns;
 	int32_t prio, nice;
 	const char *kframes[KMD_TR_MAX_FRAMES];	/* symbolized, innermost first */

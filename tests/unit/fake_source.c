@@ -242,7 +242,7 @@ static void add_thread(struct fake *f, uint32_t tid, const char *name, uint64_t 
 
 	t->tid = tid;
 	strncpy(t->name, name, sizeof(t->name) - 1);
-	t->facts = KMD_SRC_T_REGS | KMD_SRC_T_FPREGS | KMD_SRC_T_DEBUGREGS | KMD_SRC_T_STACK;
+	t->facts = KMD_SRC_T_REGS | KMD_SRC_T_FPREGS | KMD_SRC_T_DEBUGREGS;
 	t->regs.rsp = sp;
 	t->regs.rip = ip;
 	t->regs.rbp = sp + 0x40;
@@ -256,8 +256,6 @@ static void add_thread(struct fake *f, uint32_t tid, const char *name, uint64_t 
 		t->fxsave[i] = (uint8_t)(i + tid);
 	t->dr[0] = 0xD0;
 	t->dr[7] = 0xD7;
-	t->stack_start = FAKE_STACK;
-	t->stack_end = FAKE_STACK_END;
 	t->freeze = 2;
 	t->sched_state = 2;
 	t->nvcsw = 7;

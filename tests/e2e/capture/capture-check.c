@@ -90,7 +90,7 @@ struct thread {
 	int have_regs;
 	unsigned char fx[512], xs_xmm0[16];
 	int have_fx, have_xs;
-	uint64_t sp, stack_start, stack_end;
+	uint64_t sp;
 	int64_t sysnr;
 	uint64_t args[6];
 	char frames[4096];
@@ -301,8 +301,6 @@ static void on_thread(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 		t->have_xs = 1;
 	}
 	t->sp = get_u64(tb[KMDUMP_A_STACK_POINTER]);
-	t->stack_start = get_u64(tb[KMDUMP_A_STACK_START]);
-	t->stack_end = get_u64(tb[KMDUMP_A_STACK_END]);
 	if (tb[KMDUMP_A_SYSCALL_NR])
 		t->sysnr = (int64_t)nla_get_u64(tb[KMDUMP_A_SYSCALL_NR]);
 	if (tb[KMDUMP_A_SYSCALL_ARGS] && nla_len(tb[KMDUMP_A_SYSCALL_ARGS]) >= 48)
@@ -506,6 +504,15 @@ static struct thread *find_thread(pid_t tid)
 	return NULL;
 }
 
+/* Is @a inside one of the VMAs the module reported? */
+static int in_some_vma(uint64_t a)
+{
+	for (int i = 0; i < nvmas; i++)
+		if (a >= vmas[i].start && a < vmas[i].end)
+			return 1;
+	return 0;
+}
+
 static void check_threads(const struct target *tg, const struct session *s, int stopped)
 {
 	const uint64_t want[4] = { 0x1111111111111111ULL, 0x2222222222222222ULL,
@@ -575,11 +582,10 @@ static void check_threads(const struct target *tg, const struct session *s, int 
 
 		if (strstr(f, "0xffff"))
 			bad++;
-		if (threads[i].have_regs &&
-		    !(threads[i].sp >= threads[i].stack_start && threads[i].sp < threads[i].stack_end))
+		if (threads[i].have_regs && !in_some_vma(threads[i].sp))
 			bad++;
 	}
-	check(!bad, "stack pointers lie inside their stack VMA, no raw kernel addresses (%d bad)",
+	check(!bad, "stack pointers lie inside a reported VMA, no raw kernel addresses (%d bad)",
 	      bad);
 }
 

@@ -58,9 +58,9 @@ static int print_thread(void *arg, const struct kmd_tr_thread *t)
 	(void)arg;
 	printf("thread tid=%" PRIu32 " comm=%s freeze=%" PRIu32 " state=%" PRIu32
 	       " flags=0x%" PRIx32 " regs=%" PRIu32 " xstate=%" PRIu32 " sp=0x%" PRIx64
-	       " stack=0x%" PRIx64 "-0x%" PRIx64 " kframes=%" PRIu32 "%s%s\n",
+	       " kframes=%" PRIu32 "%s%s\n",
 	       t->tid, t->comm, t->freeze, t->state, t->flags, t->regs_len, t->xstate_len, t->sp,
-	       t->stack_start, t->stack_end, t->nkframes, t->nkframes ? " top=" : "",
+	       t->nkframes, t->nkframes ? " top=" : "",
 	       t->nkframes ? t->kframes[0] : "");
 	return 0;
 }
