@@ -161,8 +161,6 @@ int kmd_capture_snapshot(struct kmd_capture *c)
 	if (!err)
 		err = kmd_vmas_capture(c, mm);
 	if (!err)
-		err = kmd_modules_capture(c);
-	if (!err)
 		err = kmd_procinfo_capture(c, leader, mm);
 	mmput(mm);
 	put_task_struct(leader);
@@ -183,7 +181,6 @@ void kmd_capture_free(struct kmd_capture *c)
 	for (i = 0; i < s->nr_threads; i++)
 		kmd_thread_free(c, &s->threads[i]);
 	kmd_free(c, s->threads, (size_t)c->threads_cap * sizeof(*s->threads));
-	kmd_free(c, s->modules, (size_t)c->modules_cap * sizeof(*s->modules));
 	kmd_vmas_free(c);
 	kmd_procinfo_free(c);
 	WARN_ON_ONCE(atomic64_read(&c->mem_used));

@@ -181,16 +181,6 @@ struct kmd_vma {
 	u32 path_len;		/* strlen(path) */
 };
 
-/* One mapped ELF file merged across its mappings (minidump-format.md §5.2). */
-struct kmd_module {
-	u64 base, size;
-	u64 file_offset;	/* pgoff of the first mapping */
-	u32 first_vma, nr_vmas;	/* indexes into snapshot.vmas */
-	const char *path;	/* shared with the first VMA */
-	u32 path_len;
-	/* No build id: the library reads it from target memory (no ELF here). */
-};
-
 struct kmd_ids {
 	u32 uid, euid, suid, fsuid;
 	u32 gid, egid, sgid, fsgid;
@@ -227,8 +217,6 @@ struct kmd_snapshot {
 	u32 nr_threads;
 	struct kmd_vma *vmas;
 	u32 nr_vmas;
-	struct kmd_module *modules;
-	u32 nr_modules;
 	char *strings;		/* arena holding every VMA path */
 	u32 strings_len;	/* arena size in bytes */
 };
@@ -257,7 +245,6 @@ struct kmd_capture {
 	/* engine-private */
 	u32 threads_cap;		/* allocated entries in snap.threads */
 	u32 vmas_cap;			/* allocated entries in snap.vmas */
-	u32 modules_cap;		/* allocated entries in snap.modules */
 	u32 freeze_rounds;		/* thread-list scans the freeze needed */
 	u32 parks;			/* works queued or re-pointed (max_parks_per_target) */
 };

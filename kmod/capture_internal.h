@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Engine-internal interface between the capture engine files (freeze, regs,
- * procinfo, vma, modules, kstack). The session layer uses capture.h only.
+ * procinfo, vma, kstack). The session layer uses capture.h only.
  */
 #ifndef KMDUMP_CAPTURE_INTERNAL_H
 #define KMDUMP_CAPTURE_INTERNAL_H
@@ -44,19 +44,14 @@ void kmd_regs_fill_thread(struct kmd_thread *th, const struct kmd_regbufs *rb);
 bool kmd_park_take_regs(struct kmd_park *p, struct kmd_regbufs *rb);
 void kmd_park_release(struct kmd_capture *c, struct kmd_park *p);
 
-/* target_read.c, vma.c: pure helpers over VMA flags and arrays (KUnit-tested) */
+/* target_read.c, vma.c: pure helpers over VMA flags (KUnit-tested) */
 int kmd_vma_refusal(unsigned long vm_flags);
 u32 kmd_vma_flags(unsigned long vm_flags);
 u32 kmd_vma_skip_reason(unsigned long vm_flags);
-int kmd_vma_find(const struct kmd_vma *v, u32 n, u64 addr);
 
 /* mm.c: the target's mm (a leaf) */
 int kmd_mmap_lock_bounded(struct mm_struct *mm, struct kmd_capture *c);
 bool kmd_group_uses_mm(struct task_struct *leader, struct mm_struct *mm);
-
-/* modules.c: merge a sorted VMA array into modules (pure, KUnit-tested) */
-int kmd_modules_merge(const struct kmd_vma *v, u32 n, struct kmd_module *out,
-		      u32 max);
 
 /* notes.c: GNU build id in a blob of ELF notes in memory (kdump.c's, pure) */
 int kmd_note_find_build_id(const void *notes, size_t len, u32 align, u8 *id,
@@ -66,13 +61,12 @@ int kmd_note_find_build_id(const void *notes, size_t len, u32 align, u8 *id,
 const char *kmd_path_in_root(const struct path *p, const struct path *root,
 			     char *buf, char *rbuf);
 
-/* procinfo.c, vma.c, modules.c, kstack.c */
+/* procinfo.c, vma.c, kstack.c */
 int kmd_procinfo_capture(struct kmd_capture *c, struct task_struct *leader,
 			 struct mm_struct *mm);
 void kmd_procinfo_free(struct kmd_capture *c);
 int kmd_vmas_capture(struct kmd_capture *c, struct mm_struct *mm);
 void kmd_vmas_free(struct kmd_capture *c);
-int kmd_modules_capture(struct kmd_capture *c);
 int kmd_kstack_capture(struct kmd_capture *c, struct kmd_thread *th);
 int kmd_kstack_render(struct task_struct *t, char *out, u32 out_size, u32 *used);
 bool kmd_kstack_wchan(const char *frames, u32 len, u32 *off, u32 *name_len);

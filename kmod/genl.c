@@ -163,7 +163,6 @@ static int kmd_nl_put_session(struct sk_buff *msg, struct kmd_session *s)
 	    nla_put_u32(msg, KMDUMP_A_PID, snap->proc.pid) ||
 	    nla_put_u32(msg, KMDUMP_A_THREAD_COUNT, snap->nr_threads) ||
 	    nla_put_u32(msg, KMDUMP_A_VMA_COUNT, snap->nr_vmas) ||
-	    nla_put_u32(msg, KMDUMP_A_MODULE_COUNT, snap->nr_modules) ||
 	    kmd_nl_put_u64(msg, KMDUMP_A_FREEZE_NS, s->freeze_ns) ||
 	    kmd_nl_put_u64(msg, KMDUMP_A_PAUSE_NS, kmd_session_pause_ns(s)))
 		return -EMSGSIZE;
@@ -589,15 +588,6 @@ static const struct genl_ops kmd_genl_ops[] = {
 		.done = kmd_nl_snapshot_done,
 		.policy = kmdump_vma_get_dump_nl_policy,
 		.maxattr = ARRAY_SIZE(kmdump_vma_get_dump_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_MODULE_GET,
-		.doit = kmd_nl_not_a_do,
-		.start = kmd_nl_snapshot_start,
-		.dumpit = kmd_nl_snapshot_dump,
-		.done = kmd_nl_snapshot_done,
-		.policy = kmdump_module_get_dump_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_module_get_dump_nl_policy) - 1,
 	},
 	{
 		.cmd = KMDUMP_CMD_MEM_READ_TO_FD,

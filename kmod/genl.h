@@ -2,7 +2,7 @@
 /*
  * The kmdump generic netlink family: registration, the operations table and
  * helpers shared by the handlers in genl.c (sessions, kernel dump),
- * genl_snapshot.c (process, threads, VMAs, modules) and genl_mem.c (memory).
+ * genl_snapshot.c (process, threads, VMAs) and genl_mem.c (memory).
  */
 #ifndef KMDUMP_GENL_H
 #define KMDUMP_GENL_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Handlers that read a session's snapshot: process-get (one reply) and the
- * thread-get, vma-get and module-get dumps (one message per item). The
+ * thread-get and vma-get dumps (one message per item). The
  * snapshot is immutable once the session is READY, so these only hold a
  * session reference (capture.h), never the session's io_lock.
  */
@@ -230,25 +230,6 @@ static int kmd_put_vma(struct sk_buff *skb, struct kmd_session *s, const struct 
 	return 0;
 }
 
-static int kmd_put_module(struct sk_buff *skb, struct kmd_session *s, const struct kmd_module *m)
-{
-	const struct kmd_snapshot *snap = &s->cap->snap;
-	const struct kmd_vma *v = m->first_vma < snap->nr_vmas ? &snap->vmas[m->first_vma] : NULL;
-
-	if (nla_put_u32(skb, KMDUMP_A_HRESULT, KMDUMP_S_OK) ||
-	    nla_put_u32(skb, KMDUMP_A_SESSION_ID, s->id) ||
-	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_BASE, m->base) ||
-	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_SIZE, m->size) ||
-	    kmd_nl_put_u64(skb, KMDUMP_A_MODULE_OFFSET, m->file_offset) ||
-	    kmd_put_str(skb, KMDUMP_A_PATH, m->path, m->path_len, KMDUMP_PATH_MAX))
-		return -EMSGSIZE;
-	if (v && (nla_put_u32(skb, KMDUMP_A_DEV_MAJOR, v->dev_major) ||
-		  nla_put_u32(skb, KMDUMP_A_DEV_MINOR, v->dev_minor) ||
-		  kmd_nl_put_u64(skb, KMDUMP_A_INODE, v->inode)))
-		return -EMSGSIZE;
-	return 0;
-}
-
 static int kmd_put_thread_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
 {
 	return kmd_put_thread(skb, s, &s->cap->snap.threads[i]);
@@ -257,11 +238,6 @@ static int kmd_put_thread_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
 static int kmd_put_vma_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
 {
 	return kmd_put_vma(skb, s, &s->cap->snap.vmas[i]);
-}
-
-static int kmd_put_module_i(struct sk_buff *skb, struct kmd_session *s, u32 i)
-{
-	return kmd_put_module(skb, s, &s->cap->snap.modules[i]);
 }
 
 typedef int (*kmd_put_item_fn)(struct sk_buff *skb, struct kmd_session *s, u32 i);
@@ -302,13 +278,9 @@ static int kmd_snapshot_start(struct netlink_callback *cb)
 		c->put = kmd_put_thread_i;
 		c->count = snap->nr_threads;
 		break;
-	case KMDUMP_CMD_VMA_GET:
+	default:
 		c->put = kmd_put_vma_i;
 		c->count = snap->nr_vmas;
-		break;
-	default:
-		c->put = kmd_put_module_i;
-		c->count = snap->nr_modules;
 		break;
 	}
 	cb->min_dump_alloc = KMDUMP_XSTATE_MAX + 3 * KMDUMP_REGS_MAX +

@@ -218,21 +218,3 @@ void kmd_vmas_free(struct kmd_capture *c)
 	s->strings = NULL;
 	s->nr_vmas = 0;
 }
-
-/* Index of the VMA containing @addr in the sorted array, or -1. */
-int kmd_vma_find(const struct kmd_vma *v, u32 n, u64 addr)
-{
-	u32 lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (addr < v[mid].start)
-			hi = mid;
-		else if (addr >= v[mid].end)
-			lo = mid + 1;
-		else
-			return mid;
-	}
-	return -1;
-}
-

@@ -62,11 +62,6 @@ static const struct nla_policy kmdump_vma_get_dump_nl_policy[KMDUMP_A_SESSION_ID
 	[KMDUMP_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
-/* module-get (dump) */
-static const struct nla_policy kmdump_module_get_dump_nl_policy[KMDUMP_A_SESSION_ID + 1] = {
-	[KMDUMP_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
 /* mem-read-to-fd (dump) */
 static const struct nla_policy kmdump_mem_read_to_fd_dump_nl_policy[KMDUMP_A_RANGE + 1] = {
 	[KMDUMP_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),

@@ -667,6 +667,8 @@ enum kmdump_event_type {
  * the target.
  * @KMDUMP_A_WATCHDOG_MS: (u32) The session ends if its socket sends nothing on it for this
  * long.
+ * @KMDUMP_A_MODULE_COUNT: (u32) Unused (the library finds the modules in the VMAs); kept
+ * for the numbering.
  * @KMDUMP_A_FREEZE_NS: (u64) How long freezing and snapshotting took.
  * @KMDUMP_A_PAUSE_NS: (u64) How long the target has been paused (so far, or in total once
  * closed).
@@ -686,7 +688,9 @@ enum kmdump_event_type {
  * @KMDUMP_A_STACK_END: (u64) Unused, as stack-start.
  * @KMDUMP_A_KSTACK_FRAME: (string) One symbolized kernel frame, innermost first.
  * @KMDUMP_A_VMA_PGOFF: (u64) Offset into the mapped file, in bytes.
- * @KMDUMP_A_MODULE_OFFSET: (u64) File offset of the mapping at module-base.
+ * @KMDUMP_A_MODULE_BASE: (u64) Unused, as module-size and module-offset: the module
+ * reports mappings, and the library decides which of them form a module. Kept so that the
+ * attributes after them keep their numbers.
  * @KMDUMP_A_BUILD_ID: (binary) Unused: the module never sends it. The library reads each
  * module's build id from the target's memory (the ELF notes at the module's base), so the
  * module never opens or parses a file the target mapped. Kept so that the attributes after
@@ -843,7 +847,6 @@ enum {
  * @KMDUMP_CMD_PROCESS_GET: Process-wide facts of a session's target.
  * @KMDUMP_CMD_THREAD_GET: One message per captured thread.
  * @KMDUMP_CMD_VMA_GET: One message per VMA, in address order.
- * @KMDUMP_CMD_MODULE_GET: One message per mapped ELF file, its mappings merged.
  * @KMDUMP_CMD_MEM_READ_TO_FD: Read ranges of the target's memory straight into out-fd,
  * each at its offset. Replies are pieces: each message covers [addr, addr+len) of range
  * range-index, with bytes-done, one failed extent per unreadable span and the piece's
@@ -870,7 +873,6 @@ enum {
 	KMDUMP_CMD_PROCESS_GET,
 	KMDUMP_CMD_THREAD_GET,
 	KMDUMP_CMD_VMA_GET,
-	KMDUMP_CMD_MODULE_GET,
 	KMDUMP_CMD_MEM_READ_TO_FD,
 	KMDUMP_CMD_MEM_READ,
 	KMDUMP_CMD_KERNEL_DUMP,

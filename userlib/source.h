@@ -52,6 +52,7 @@ struct kmd_src_thread {
 #define KMD_SRC_V_NOREAD 0x10u /* the module will not read it (io, dontdump, uffd) */
 #define KMD_SRC_V_STACK 0x20u
 #define KMD_SRC_V_ANON 0x40u
+#define KMD_SRC_V_VDSO 0x80u /* the vDSO (a module, though not a file) */
 
 struct kmd_src_vma {
 	uint64_t start, end, pgoff, inode;

@@ -14,6 +14,7 @@
 #include "api.h"
 #include "transport.h"
 #include "proc_status.h"
+#include "module_map.h"
 
 #define KMD_WATCHDOG_MS 30000	/* thaw if this library stops talking for 30 s */
 #define KMD_KDUMP_WAIT_MS 120000
@@ -32,7 +33,7 @@ struct kmod_src {
 	struct kmd_src_vma *vmas;
 	size_t nvmas, cap_vmas;
 	struct kmd_src_module *modules;
-	size_t nmodules, cap_modules;
+	size_t nmodules;
 	uint64_t start_boottime_ns;
 	bool kstacks_refused;
 	HRESULT walk_hr;
@@ -149,28 +150,24 @@ static int on_vma(void *arg, const struct kmd_tr_vma *v)
 		   (v->flags & KMDUMP_VMA_FLAGS_SHARED ? KMD_SRC_V_SHARED : 0) |
 		   (v->skip != KMDUMP_VMA_SKIP_NONE ? KMD_SRC_V_NOREAD : 0) |
 		   (v->flags & KMDUMP_VMA_FLAGS_STACK ? KMD_SRC_V_STACK : 0) |
-		   (v->flags & KMDUMP_VMA_FLAGS_FILE ? 0 : KMD_SRC_V_ANON);
+		   (v->flags & KMDUMP_VMA_FLAGS_FILE ? 0 : KMD_SRC_V_ANON) |
+		   (v->flags & KMDUMP_VMA_FLAGS_VDSO ? KMD_SRC_V_VDSO : 0);
 	o->path = v->path ? strdup(v->path) : NULL;
 	if (v->path && !o->path)
 		return k->walk_hr = E_OUTOFMEMORY, -1;
 	return 0;
 }
 
-static int on_module(void *arg, const struct kmd_tr_module *m)
+/* The modules, decided from the VMAs (module_map.c); paths point into the VMAs. */
+static HRESULT find_modules(struct kmod_src *k)
 {
-	struct kmod_src *k = arg;
-	struct kmd_src_module *o;
-
-	k->modules = grow(k->modules, &k->cap_modules, k->nmodules, sizeof(*k->modules));
+	if (!k->nvmas)
+		return S_OK;
+	k->modules = calloc(k->nvmas, sizeof(*k->modules));
 	if (!k->modules)
-		return k->walk_hr = E_OUTOFMEMORY, -1;
-	o = &k->modules[k->nmodules++];
-	o->base = m->base;
-	o->size = m->size;
-	o->path = strdup(m->path ? m->path : "");
-	if (!o->path)
-		return k->walk_hr = E_OUTOFMEMORY, -1;
-	return 0;
+		return E_OUTOFMEMORY;
+	k->nmodules = kmd_modules_from_vmas(k->vmas, k->nvmas, k->modules);
+	return kmd_src_find_build_ids(k->src, k->modules, k->nmodules);
 }
 
 static HRESULT walk_result(struct kmod_src *k, HRESULT hr)
@@ -221,8 +218,7 @@ static HRESULT ks_capture(void *ctx, uint32_t cap)
 	k->proc.start_realtime_ns = k->tp.start_realtime_ns;
 	if (FAILED(hr = walk_result(k, kmd_tr_threads(k->tr, k->session, on_thread, k))) ||
 	    FAILED(hr = walk_result(k, kmd_tr_vmas(k->tr, k->session, on_vma, k))) ||
-	    FAILED(hr = walk_result(k, kmd_tr_modules(k->tr, k->session, on_module, k))) ||
-	    FAILED(hr = kmd_src_find_build_ids(k->src, k->modules, k->nmodules)))
+	    FAILED(hr = find_modules(k)))
 		return hr;
 	for (size_t i = 0; i < k->nthreads; i++) {
 		k->proc.utime_ns += k->threads[i].utime_ns;
@@ -476,8 +472,6 @@ static void ks_close(void *ctx)
 		free((void *)k->threads[i].kstack);
 	for (i = 0; i < k->nvmas; i++)
 		free((void *)k->vmas[i].path);
-	for (i = 0; i < k->nmodules; i++)
-		free((void *)k->modules[i].path);
 	free(k->threads);
 	free(k->vmas);
 	free(k->modules);

@@ -323,7 +323,6 @@ static int kmd_parse_session(struct kmd_req *r, struct nlmsghdr *nlh, struct nla
 	s->pid = kmd_u32(tb, KMDUMP_A_PID);
 	s->threads = kmd_u32(tb, KMDUMP_A_THREAD_COUNT);
 	s->vmas = kmd_u32(tb, KMDUMP_A_VMA_COUNT);
-	s->modules = kmd_u32(tb, KMDUMP_A_MODULE_COUNT);
 	s->freeze_ns = kmd_u64(tb, KMDUMP_A_FREEZE_NS);
 	s->pause_ns = kmd_u64(tb, KMDUMP_A_PAUSE_NS);
 	return 0;
@@ -560,22 +559,6 @@ static int kmd_parse_vma(struct kmd_req *r, struct nlmsghdr *nlh, struct nlattr 
 	return ((kmd_tr_vma_fn)w->fn)(w->arg, &v);
 }
 
-static int kmd_parse_module(struct kmd_req *r, struct nlmsghdr *nlh, struct nlattr **tb)
-{
-	struct kmd_walk *w = r->arg;
-	struct kmd_tr_module m = { .hr = kmd_hr(tb) };
-
-	(void)nlh;
-	m.base = kmd_u64(tb, KMDUMP_A_MODULE_BASE);
-	m.size = kmd_u64(tb, KMDUMP_A_MODULE_SIZE);
-	m.offset = kmd_u64(tb, KMDUMP_A_MODULE_OFFSET);
-	m.inode = kmd_u64(tb, KMDUMP_A_INODE);
-	m.dev_major = kmd_u32(tb, KMDUMP_A_DEV_MAJOR);
-	m.dev_minor = kmd_u32(tb, KMDUMP_A_DEV_MINOR);
-	m.path = kmd_str(tb[KMDUMP_A_PATH]);
-	return ((kmd_tr_module_fn)w->fn)(w->arg, &m);
-}
-
 static HRESULT kmd_walk(struct kmd_tr *tr, uint8_t cmd, uint32_t session_id,
 			int (*parse)(struct kmd_req *, struct nlmsghdr *, struct nlattr **),
 			void *fn, void *arg)
@@ -595,11 +578,6 @@ HRESULT kmd_tr_threads(struct kmd_tr *tr, uint32_t session_id, kmd_tr_thread_fn 
 HRESULT kmd_tr_vmas(struct kmd_tr *tr, uint32_t session_id, kmd_tr_vma_fn fn, void *arg)
 {
 	return kmd_walk(tr, KMDUMP_CMD_VMA_GET, session_id, kmd_parse_vma, (void *)fn, arg);
-}
-
-HRESULT kmd_tr_modules(struct kmd_tr *tr, uint32_t session_id, kmd_tr_module_fn fn, void *arg)
-{
-	return kmd_walk(tr, KMDUMP_CMD_MODULE_GET, session_id, kmd_parse_module, (void *)fn, arg);
 }
 
 /* ---- memory ---- */

@@ -14,7 +14,7 @@
  *   as their errno mapped through the contract's one table, and the module's
  *   extended-ack text is kept: kmd_tr_errmsg() says what was wrong and what
  *   to do. S_FALSE means "done, but not everything was captured".
- * - Dumps (threads, VMAs, modules, memory) call a function per item with a
+ * - Dumps (threads, VMAs, memory) call a function per item with a
  *   view valid only during the call; a non-zero return stops the walk (the
  *   rest is drained) and the call returns E_ABORT.
  * - Events (struct kmd_tr_events) are a separate socket joined to the
@@ -50,7 +50,7 @@ struct kmd_tr_session {
 	HRESULT hr;		/* S_OK, or S_FALSE when a thread never parked */
 	uint32_t session_id;
 	uint32_t pid;		/* in the caller's pid namespace */
-	uint32_t threads, vmas, modules;
+	uint32_t threads, vmas;
 	uint64_t freeze_ns;	/* freeze + snapshot */
 	uint64_t pause_ns;	/* target paused so far */
 };
@@ -113,21 +113,11 @@ struct kmd_tr_vma {
 	const char *path;	/* NULL for anonymous memory */
 };
 
-/* No build id: the library reads it from the target's memory (kmd_src_find_build_ids). */
-struct kmd_tr_module {
-	HRESULT hr;
-	uint64_t base, size, offset, inode;
-	uint32_t dev_major, dev_minor;
-	const char *path;
-};
-
 typedef int (*kmd_tr_thread_fn)(void *arg, const struct kmd_tr_thread *t);
 typedef int (*kmd_tr_vma_fn)(void *arg, const struct kmd_tr_vma *v);
-typedef int (*kmd_tr_module_fn)(void *arg, const struct kmd_tr_module *m);
 
 HRESULT kmd_tr_threads(struct kmd_tr *tr, uint32_t session_id, kmd_tr_thread_fn fn, void *arg);
 HRESULT kmd_tr_vmas(struct kmd_tr *tr, uint32_t session_id, kmd_tr_vma_fn fn, void *arg);
-HRESULT kmd_tr_modules(struct kmd_tr *tr, uint32_t session_id, kmd_tr_module_fn fn, void *arg);
 
 /* Memory. A range's bytes go to file offset @offset (reads to a descriptor only). */
 struct kmd_tr_range {

@@ -69,5 +69,6 @@ Suite *readers_suite(void);
 Suite *api_suite(void);
 Suite *compat_suite(void);
 Suite *buildid_suite(void);
+Suite *module_map_suite(void);
 
 #endif

@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, api_suite());
 	srunner_add_suite(sr, compat_suite());
 	srunner_add_suite(sr, buildid_suite());
+	srunner_add_suite(sr, module_map_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -6,11 +6,11 @@
  * shell tests grep, and "error hresult=0x... name=... msg=..." on failure.
  *
  *   kmdump-client probe
- *   kmdump-client open PID [-m MEMFILE] [-f FLAGS] [-w MS] [-P] [-T] [-V] [-M]
+ *   kmdump-client open PID [-m MEMFILE] [-f FLAGS] [-w MS] [-P] [-T] [-V]
  *                 [-r ADDR:LEN] [-R ADDR:LEN:OFF -o FILE] [-K FILE] [-s SEC [-k MS]]
  *                 [-n] [-H]
  *       -m  file passed as the proof (default /proc/PID/mem)   -f  capture flags
- *       -w  watchdog ms   -P/-T/-V/-M  print process/threads/VMAs/modules
+ *       -w  watchdog ms   -P/-T/-V  print process/threads/VMAs
  *       -r  read via netlink (prints pieces and a checksum)   -R/-o  read into FILE
  *       -K  kernel dump of the session into FILE   -s  hold SEC seconds before closing
  *                                                  (SIGUSR1 ends the hold early)
@@ -47,8 +47,8 @@ static int fail(struct kmd_tr *tr, HRESULT hr, const char *what)
 static void print_session(const char *tag, const struct kmd_tr_session *s)
 {
 	printf("%s hresult=0x%08" PRIx32 " session=%" PRIu32 " pid=%" PRIu32 " threads=%" PRIu32
-	       " vmas=%" PRIu32 " modules=%" PRIu32 " freeze_ns=%" PRIu64 " pause_ns=%" PRIu64 "\n",
-	       tag, (uint32_t)s->hr, s->session_id, s->pid, s->threads, s->vmas, s->modules,
+	       " vmas=%" PRIu32 " freeze_ns=%" PRIu64 " pause_ns=%" PRIu64 "\n",
+	       tag, (uint32_t)s->hr, s->session_id, s->pid, s->threads, s->vmas,
 	       s->freeze_ns, s->pause_ns);
 	fflush(stdout);
 }
@@ -71,14 +71,6 @@ static int print_vma(void *arg, const struct kmd_tr_vma *v)
 	printf("vma 0x%" PRIx64 "-0x%" PRIx64 " flags=0x%" PRIx32 " skip=%" PRIu32
 	       " pgoff=0x%" PRIx64 " inode=%" PRIu64 " path=%s\n", v->start, v->end, v->flags,
 	       v->skip, v->pgoff, v->inode, v->path ? v->path : "");
-	return 0;
-}
-
-static int print_module(void *arg, const struct kmd_tr_module *m)
-{
-	(void)arg;
-	printf("module base=0x%" PRIx64 " size=0x%" PRIx64 " path=%s\n", m->base, m->size,
-	       m->path ? m->path : "");
 	return 0;
 }
 
@@ -125,7 +117,7 @@ struct open_opts {
 	const char *mem, *read, *read_fd, *out, *kdump;
 	uint32_t flags, watchdog;
 	int hold, keepalive_ms;
-	int show_process, show_threads, show_vmas, show_modules, no_close, holder;
+	int show_process, show_threads, show_vmas, no_close, holder;
 };
 
 static int do_reads(struct kmd_tr *tr, uint32_t id, const struct open_opts *o)
@@ -205,8 +197,6 @@ static int show(struct kmd_tr *tr, uint32_t id, const struct open_opts *o)
 		return fail(tr, hr, "thread-get");
 	if (o->show_vmas && FAILED(hr = kmd_tr_vmas(tr, id, print_vma, NULL)))
 		return fail(tr, hr, "vma-get");
-	if (o->show_modules && FAILED(hr = kmd_tr_modules(tr, id, print_module, NULL)))
-		return fail(tr, hr, "module-get");
 	return 0;
 }
 
@@ -255,7 +245,7 @@ static int cmd_open(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = release_hold };
 
 	sigaction(SIGUSR1, &sa, NULL);
-	while ((c = getopt(argc, argv, "m:f:w:PTVMr:R:o:K:s:k:nH")) != -1) {
+	while ((c = getopt(argc, argv, "m:f:w:PTVr:R:o:K:s:k:nH")) != -1) {
 		switch (c) {
 		case 'm': o.mem = optarg; break;
 		case 'f': o.flags = strtoul(optarg, NULL, 0); break;
@@ -263,7 +253,6 @@ static int cmd_open(int argc, char **argv)
 		case 'P': o.show_process = 1; break;
 		case 'T': o.show_threads = 1; break;
 		case 'V': o.show_vmas = 1; break;
-		case 'M': o.show_modules = 1; break;
 		case 'r': o.read = optarg; break;
 		case 'R': o.read_fd = optarg; break;
 		case 'o': o.out = optarg; break;
