@@ -330,7 +330,7 @@ out:
 	return err;
 }
 
-static int kmd_nl_session_open(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_session_open_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmd_open_req req = { .sk = NETLINK_CB(skb).sk, .portid = info->snd_portid };
 	struct nlattr **tb = info->attrs;
@@ -412,7 +412,7 @@ const struct kmd_session_answers kmd_nl_session_answers = {
  * seconds), so the doit only starts it: end_work sends the reply and the
  * ACK, and -EINTR tells netlink_rcv_skb() not to ACK now.
  */
-static int kmd_nl_session_close(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_session_close_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmd_session *s = kmd_nl_session(skb, info);
 	int err;
@@ -426,7 +426,7 @@ static int kmd_nl_session_close(struct sk_buff *skb, struct genl_info *info)
 	return err ? err : -EINTR;
 }
 
-static int kmd_nl_session_get(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmd_session *s = kmd_nl_session(skb, info);
 	int err;
@@ -459,7 +459,7 @@ static int kmd_nl_kdump_system(struct sk_buff *skb, struct genl_info *info,
 	return err;
 }
 
-static int kmd_nl_kernel_dump(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_kernel_dump_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmd_session *s = NULL;
 	struct sk_buff *msg;
@@ -514,112 +514,33 @@ static int kmd_nl_kernel_dump(struct sk_buff *skb, struct genl_info *info)
  * request, or the status event sent as a request) would be refused by the
  * genetlink core without a message; these say what to do instead.
  */
-static int kmd_nl_not_a_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int kmdump_nl_not_a_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	NL_SET_ERR_MSG_MOD(cb->extack,
 			   "this command is a do request: send it without NLM_F_DUMP");
 	return -EOPNOTSUPP;
 }
 
-static int kmd_nl_not_a_do(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_not_a_do(struct sk_buff *skb, struct genl_info *info)
 {
 	NL_SET_ERR_MSG_MOD(info->extack,
 			   "this command is a dump request: send it with NLM_F_DUMP");
 	return -EOPNOTSUPP;
 }
 
-static int kmd_nl_event_not_request(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_event_not_request(struct sk_buff *skb, struct genl_info *info)
 {
 	NL_SET_ERR_MSG_MOD(info->extack,
 			   "status-ntf is an event the module multicasts, not a request: subscribe to the status group");
 	return -EOPNOTSUPP;
 }
 
-static int kmd_nl_event_not_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int kmdump_nl_event_not_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	NL_SET_ERR_MSG_MOD(cb->extack,
 			   "status-ntf is an event the module multicasts, not a request: subscribe to the status group");
 	return -EOPNOTSUPP;
 }
-
-static const struct genl_ops kmd_genl_ops[] = {
-	{
-		.cmd = KMDUMP_CMD_SESSION_OPEN,
-		.doit = kmd_nl_session_open,
-		.dumpit = kmd_nl_not_a_dump,
-		.policy = kmdump_session_open_do_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_session_open_do_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_SESSION_CLOSE,
-		.doit = kmd_nl_session_close,
-		.dumpit = kmd_nl_not_a_dump,
-		.policy = kmdump_session_close_do_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_session_close_do_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_SESSION_GET,
-		.doit = kmd_nl_session_get,
-		.dumpit = kmd_nl_not_a_dump,
-		.policy = kmdump_session_get_do_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_session_get_do_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_PROCESS_GET,
-		.doit = kmd_nl_process_get,
-		.dumpit = kmd_nl_not_a_dump,
-		.policy = kmdump_process_get_do_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_process_get_do_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_THREAD_GET,
-		.doit = kmd_nl_not_a_do,
-		.start = kmd_nl_snapshot_start,
-		.dumpit = kmd_nl_snapshot_dump,
-		.done = kmd_nl_snapshot_done,
-		.policy = kmdump_thread_get_dump_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_thread_get_dump_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_VMA_GET,
-		.doit = kmd_nl_not_a_do,
-		.start = kmd_nl_snapshot_start,
-		.dumpit = kmd_nl_snapshot_dump,
-		.done = kmd_nl_snapshot_done,
-		.policy = kmdump_vma_get_dump_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_vma_get_dump_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_MEM_READ_TO_FD,
-		.doit = kmd_nl_not_a_do,
-		.start = kmd_nl_mem_start,
-		.dumpit = kmd_nl_mem_dump,
-		.done = kmd_nl_mem_done,
-		.policy = kmdump_mem_read_to_fd_dump_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_mem_read_to_fd_dump_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_MEM_READ,
-		.doit = kmd_nl_not_a_do,
-		.start = kmd_nl_mem_start,
-		.dumpit = kmd_nl_mem_dump,
-		.done = kmd_nl_mem_done,
-		.policy = kmdump_mem_read_dump_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_mem_read_dump_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_KERNEL_DUMP,
-		.doit = kmd_nl_kernel_dump,
-		.dumpit = kmd_nl_not_a_dump,
-		.policy = kmdump_kernel_dump_do_nl_policy,
-		.maxattr = ARRAY_SIZE(kmdump_kernel_dump_do_nl_policy) - 1,
-	},
-	{
-		.cmd = KMDUMP_CMD_STATUS_NTF,
-		.doit = kmd_nl_event_not_request,
-		.dumpit = kmd_nl_event_not_dump,
-	},
-};
 
 static const struct genl_multicast_group kmd_mcgrps[] = {
 	[KMD_MCGRP_STATUS] = {
@@ -635,8 +556,8 @@ struct genl_family kmd_genl_family = {
 	.netnsok = false,
 	.parallel_ops = true,
 	.module = THIS_MODULE,
-	.ops = kmd_genl_ops,
-	.n_ops = ARRAY_SIZE(kmd_genl_ops),
+	.ops = kmdump_nl_ops,
+	.n_ops = ARRAY_SIZE(kmdump_nl_ops),
 	.resv_start_op = 0,
 	.mcgrps = kmd_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(kmd_mcgrps),

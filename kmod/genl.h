@@ -45,13 +45,6 @@ int kmd_nl_put_u64(struct sk_buff *skb, int type, u64 value);
 /* The session layer's answers to session-open and session-close (session.h). */
 extern const struct kmd_session_answers kmd_nl_session_answers;
 
-/* Handlers. */
-int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info);
-int kmd_nl_snapshot_start(struct netlink_callback *cb);
-int kmd_nl_snapshot_done(struct netlink_callback *cb);
-int kmd_nl_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int kmd_nl_mem_start(struct netlink_callback *cb);
-int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb);
-int kmd_nl_mem_done(struct netlink_callback *cb);
+/* The handlers and the ops table are generated: netlink/kmdump-policy.h. */
 
 #endif /* KMDUMP_GENL_H */

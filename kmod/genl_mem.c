@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include "kmdump.h"
+#include "kmdump-policy.h"
 #include "genl.h"
 #include "session.h"
 #include "perm.h"
@@ -386,7 +387,7 @@ static int kmd_mem_first_step(struct sk_buff *skb, struct netlink_callback *cb,
 	return skb->len;
 }
 
-int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int kmd_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kmd_mem_dump *st = kmd_mem_state(cb);
 	unsigned int pieces = 0;
@@ -416,4 +417,15 @@ int kmd_nl_mem_dump(struct sk_buff *skb, struct netlink_callback *cb)
 			return kmd_mem_read_failed(cb, err);
 	}
 	return skb->len;
+}
+
+/* mem-read-to-fd and mem-read share one walk (the start hook set the destination). */
+int kmdump_nl_mem_read_to_fd_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return kmd_mem_dump(skb, cb);
+}
+
+int kmdump_nl_mem_read_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return kmd_mem_dump(skb, cb);
 }

@@ -9,6 +9,7 @@
 #include <linux/string.h>
 #include <net/genetlink.h>
 #include "kmdump.h"
+#include "kmdump-policy.h"
 #include "genl.h"
 #include "session.h"
 
@@ -124,7 +125,7 @@ static int kmd_put_process(struct sk_buff *skb, struct kmd_session *s)
 	return 0;
 }
 
-int kmd_nl_process_get(struct sk_buff *skb, struct genl_info *info)
+int kmdump_nl_process_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	size_t size = KMDUMP_CMDLINE_MAX + KMDUMP_ENVIRON_MAX + KMDUMP_AUXV_MAX +
 		      KMDUMP_PATH_MAX + 1024;
@@ -300,7 +301,7 @@ int kmd_nl_snapshot_done(struct netlink_callback *cb)
 }
 
 /* One message per item until the skb is full; the cursor resumes there. */
-int kmd_nl_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int kmd_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct kmd_snap_cursor *c = kmd_cursor(cb);
 	int err = kmd_nl_dump_refused(cb);
@@ -326,4 +327,15 @@ int kmd_nl_snapshot_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 	kmd_session_touch(c->s);
 	return skb->len;
+}
+
+/* thread-get and vma-get walk the snapshot alike (the start hook picked the items). */
+int kmdump_nl_thread_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return kmd_snapshot_dump(skb, cb);
+}
+
+int kmdump_nl_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return kmd_snapshot_dump(skb, cb);
 }

@@ -12,6 +12,7 @@
 #define _KMDUMP_POLICY_H
 
 #include <net/netlink.h>
+#include <net/genetlink.h>
 #include "kmdump.h"
 
 /*
@@ -79,6 +80,111 @@ static const struct nla_policy kmdump_mem_read_dump_nl_policy[KMDUMP_A_RANGE + 1
 static const struct nla_policy kmdump_kernel_dump_do_nl_policy[KMDUMP_A_OUT_FD + 1] = {
 	[KMDUMP_A_SESSION_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[KMDUMP_A_OUT_FD] = NLA_POLICY_MIN(NLA_S32, 0),
+};
+
+/*
+ * The handlers the spec names (kmod/genl*.c define them).
+ */
+int kmdump_nl_session_open_doit(struct sk_buff *skb, struct genl_info *info);
+int kmdump_nl_not_a_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int kmdump_nl_session_close_doit(struct sk_buff *skb, struct genl_info *info);
+int kmdump_nl_session_get_doit(struct sk_buff *skb, struct genl_info *info);
+int kmdump_nl_process_get_doit(struct sk_buff *skb, struct genl_info *info);
+int kmdump_nl_not_a_do(struct sk_buff *skb, struct genl_info *info);
+int kmd_nl_snapshot_start(struct netlink_callback *cb);
+int kmdump_nl_thread_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_snapshot_done(struct netlink_callback *cb);
+int kmdump_nl_vma_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_mem_start(struct netlink_callback *cb);
+int kmdump_nl_mem_read_to_fd_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int kmd_nl_mem_done(struct netlink_callback *cb);
+int kmdump_nl_mem_read_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int kmdump_nl_kernel_dump_doit(struct sk_buff *skb, struct genl_info *info);
+int kmdump_nl_event_not_request(struct sk_buff *skb, struct genl_info *info);
+int kmdump_nl_event_not_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
+/*
+ * The ops table, one entry per operation in the spec's order, each with the
+ * policy of its request. Plain struct genl_ops: the same on 6.1 and 6.12. Only
+ * genl.c registers it; the handler files include this header for the prototypes.
+ */
+static const struct genl_ops kmdump_nl_ops[] __maybe_unused = {
+	{
+		.cmd = KMDUMP_CMD_SESSION_OPEN,
+		.doit = kmdump_nl_session_open_doit,
+		.dumpit = kmdump_nl_not_a_dump,
+		.policy = kmdump_session_open_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_session_open_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_SESSION_CLOSE,
+		.doit = kmdump_nl_session_close_doit,
+		.dumpit = kmdump_nl_not_a_dump,
+		.policy = kmdump_session_close_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_session_close_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_SESSION_GET,
+		.doit = kmdump_nl_session_get_doit,
+		.dumpit = kmdump_nl_not_a_dump,
+		.policy = kmdump_session_get_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_session_get_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_PROCESS_GET,
+		.doit = kmdump_nl_process_get_doit,
+		.dumpit = kmdump_nl_not_a_dump,
+		.policy = kmdump_process_get_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_process_get_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_THREAD_GET,
+		.doit = kmdump_nl_not_a_do,
+		.start = kmd_nl_snapshot_start,
+		.dumpit = kmdump_nl_thread_get_dumpit,
+		.done = kmd_nl_snapshot_done,
+		.policy = kmdump_thread_get_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_thread_get_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_VMA_GET,
+		.doit = kmdump_nl_not_a_do,
+		.start = kmd_nl_snapshot_start,
+		.dumpit = kmdump_nl_vma_get_dumpit,
+		.done = kmd_nl_snapshot_done,
+		.policy = kmdump_vma_get_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_vma_get_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_MEM_READ_TO_FD,
+		.doit = kmdump_nl_not_a_do,
+		.start = kmd_nl_mem_start,
+		.dumpit = kmdump_nl_mem_read_to_fd_dumpit,
+		.done = kmd_nl_mem_done,
+		.policy = kmdump_mem_read_to_fd_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_mem_read_to_fd_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_MEM_READ,
+		.doit = kmdump_nl_not_a_do,
+		.start = kmd_nl_mem_start,
+		.dumpit = kmdump_nl_mem_read_dumpit,
+		.done = kmd_nl_mem_done,
+		.policy = kmdump_mem_read_dump_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_mem_read_dump_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_KERNEL_DUMP,
+		.doit = kmdump_nl_kernel_dump_doit,
+		.dumpit = kmdump_nl_not_a_dump,
+		.policy = kmdump_kernel_dump_do_nl_policy,
+		.maxattr = ARRAY_SIZE(kmdump_kernel_dump_do_nl_policy) - 1,
+	},
+	{
+		.cmd = KMDUMP_CMD_STATUS_NTF,
+		.doit = kmdump_nl_event_not_request,
+		.dumpit = kmdump_nl_event_not_dump,
+	},
 };
 
 #endif /* _KMDUMP_POLICY_H */
