@@ -537,6 +537,7 @@ static int kmd_parse_thread(struct kmd_req *r, struct nlmsghdr *nlh, struct nlat
 	t.start_time_ns = kmd_u64(tb, KMDUMP_A_START_TIME_NS);
 	t.prio = kmd_s32(tb, KMDUMP_A_PRIO);
 	t.nice = kmd_s32(tb, KMDUMP_A_NICE);
+	t.wchan = kmd_str(tb[KMDUMP_A_WCHAN]);
 	kmd_thread_frames(nlh, &t);
 	return ((kmd_tr_thread_fn)w->fn)(w->arg, &t);
 }

@@ -103,6 +103,7 @@ struct kmd_tr_thread {
 	uint64_t utime_ns, stime_ns, start_time_ns;
 	int32_t prio, nice;
 	const char *kframes[KMD_TR_MAX_FRAMES];	/* symbolized, innermost first */
+	const char *wchan;	/* where a blocked thread waits; NULL when not reported */
 	uint32_t nkframes;
 };
 

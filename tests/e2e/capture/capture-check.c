@@ -43,19 +43,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/netlink.h>
 #include <sys/ptrace.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
-
 #include "kmdump.h"
+#include "transport.h"	/* the library's one client of the protocol */
 
 #define MAX_THREADS	2048
 #define MAX_VMAS	4096
@@ -118,243 +114,125 @@ struct session {
 	uint64_t freeze_ns, pause_ns;
 };
 
-static uint64_t get_u64(struct nlattr *a)
+static struct kmd_tr *tr;
+
+/* The library's HRESULT and the module's message, for the log. */
+static const char *errstr(HRESULT hr)
 {
-	return a ? nla_get_u64(a) : 0;
-}
+	static char buf[512];
 
-static uint32_t get_u32(struct nlattr *a)
-{
-	return a ? nla_get_u32(a) : 0;
-}
-
-static void copy_str(char *dst, size_t size, struct nlattr *a)
-{
-	dst[0] = 0;
-	if (a)
-		snprintf(dst, size, "%.*s", nla_len(a), (const char *)nla_data(a));
-}
-
-typedef void (*item_fn)(struct nlmsghdr *nlh, struct nlattr **tb, void *arg);
-
-struct req_state {
-	item_fn fn;
-	void *arg;
-	int done, err;
-};
-
-static int on_valid(struct nl_msg *msg, void *arg)
-{
-	struct req_state *st = arg;
-	struct nlattr *tb[KMDUMP_A_MAX + 1];
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, KMDUMP_A_MAX, NULL) < 0)
-		return NL_SKIP;
-	st->fn(nlmsg_hdr(msg), tb, st->arg);
-	return NL_OK;
-}
-
-static int on_finish(struct nl_msg *msg, void *arg)
-{
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
-	struct req_state *st = arg;
-
-	/* A dump that failed says so in its NLMSG_DONE: the errno follows the header. */
-	if (nlh->nlmsg_type == NLMSG_DONE && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-		st->err = *(int *)nlmsg_data(nlh);
-	st->done = 1;
-	return NL_STOP;
-}
-
-/* The extended ack's message, when the kernel sent one (NETLINK_EXT_ACK). */
-static void print_extack(struct nlmsgerr *e)
-{
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	size_t off = sizeof(*e);
-	struct nlattr *a;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	while (NLMSG_HDRLEN + off + sizeof(*a) <= nlh->nlmsg_len) {
-		a = (struct nlattr *)((char *)e + off);
-		if (a->nla_len < sizeof(*a))
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
-			printf("# kernel says: %.*s\n", (int)(a->nla_len - sizeof(*a)),
-			       (char *)(a + 1));
-		off += NLA_ALIGN(a->nla_len);
-	}
-}
-
-static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct req_state *st = arg;
-
-	(void)nla;
-	if (e->error)
-		print_extack(e);
-	st->err = e->error;
-	st->done = 1;
-	return NL_STOP;
-}
-
-static struct nl_sock *sk;
-static int family;
-
-/* Errors are the kernel's -errno (see request()); name them for the log. */
-static const char *errstr(int err)
-{
-	static char buf[96];
-
-	snprintf(buf, sizeof(buf), "error %d (%s / %s)", err, strerror(-err), nl_geterror(err));
+	snprintf(buf, sizeof(buf), "hresult 0x%08x (%s)", (uint32_t)hr, kmd_tr_errmsg(tr));
 	return buf;
 }
 
-/* One request (or dump) on the family; items go to @fn. Returns 0, the kernel's
- * -errno, or a negative libnl code when the exchange itself failed.
- */
-static int request(int cmd, int flags, struct nl_msg *msg, item_fn fn, void *arg)
+static HRESULT open_session(pid_t pid, int memfd, uint32_t flags, uint32_t watchdog_ms,
+			    struct session *s)
 {
-	struct req_state st = { .fn = fn, .arg = arg };
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int err;
+	struct kmd_tr_session ts;
+	HRESULT hr = kmd_tr_session_open(tr, (uint32_t)pid, memfd, flags, watchdog_ms, &ts);
 
-	(void)cmd;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &st);
-	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, &st);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_finish, &st);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &st);
-	(void)flags;
-	err = nl_send_auto(sk, msg);
-	nlmsg_free(msg);
-	while (err >= 0 && !st.done)
-		err = nl_recvmsgs(sk, cb);
-	nl_cb_put(cb);
-	/* The kernel's errno first: libnl would turn it into its own NLE_* code. */
-	if (st.err)
-		return st.err;
-	return err;
+	memset(s, 0, sizeof(*s));
+	if (FAILED(hr))
+		return hr;
+	s->hresult = (uint32_t)ts.hr;
+	s->id = ts.session_id;
+	s->thread_count = ts.threads;
+	s->freeze_ns = ts.freeze_ns;
+	s->pause_ns = ts.pause_ns;
+	return hr;
 }
 
-static struct nl_msg *new_msg(int cmd, int flags)
+static HRESULT close_session(struct session *s)
 {
-	struct nl_msg *msg = nlmsg_alloc_size(65536);
+	uint64_t pause = 0;
+	HRESULT hr = kmd_tr_session_close(tr, s->id, &pause);
 
-	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
-				 KMDUMP_FAMILY_VERSION)) {
-		fprintf(stderr, "cannot build a netlink message\n");
-		exit(2);
-	}
-	return msg;
+	if (pause)
+		s->pause_ns = pause;
+	return hr;
 }
 
-static void on_open(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
-{
-	struct session *s = arg;
-
-	(void)nlh;
-	s->hresult = get_u32(tb[KMDUMP_A_HRESULT]);
-	s->id = get_u32(tb[KMDUMP_A_SESSION_ID]);
-	s->thread_count = get_u32(tb[KMDUMP_A_THREAD_COUNT]);
-	s->freeze_ns = get_u64(tb[KMDUMP_A_FREEZE_NS]);
-	s->pause_ns = get_u64(tb[KMDUMP_A_PAUSE_NS]);
-}
-
-static void on_thread(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+static int on_thread(void *arg, const struct kmd_tr_thread *k)
 {
 	struct thread *t;
-	struct nlattr *a;
-	int rem;
 
 	(void)arg;
 	if (nthreads == MAX_THREADS)
-		return;
+		return 0;
 	t = &threads[nthreads++];
 	memset(t, 0, sizeof(*t));
-	t->sysnr = -1;
-	t->tid = get_u32(tb[KMDUMP_A_TID]);
-	t->freeze = get_u32(tb[KMDUMP_A_THREAD_FREEZE]);
-	t->state = get_u32(tb[KMDUMP_A_THREAD_STATE]);
-	t->flags = get_u32(tb[KMDUMP_A_THREAD_FLAGS]);
-	if (tb[KMDUMP_A_REGS] && nla_len(tb[KMDUMP_A_REGS]) >= (int)sizeof(t->regs)) {
-		memcpy(t->regs, nla_data(tb[KMDUMP_A_REGS]), sizeof(t->regs));
+	t->tid = k->tid;
+	t->freeze = k->freeze;
+	t->state = k->state;
+	t->flags = k->flags;
+	if (k->regs && k->regs_len >= sizeof(t->regs)) {
+		memcpy(t->regs, k->regs, sizeof(t->regs));
 		t->have_regs = 1;
 	}
-	if (tb[KMDUMP_A_FPREGS] && nla_len(tb[KMDUMP_A_FPREGS]) >= 512) {
-		memcpy(t->fx, nla_data(tb[KMDUMP_A_FPREGS]), 512);
+	if (k->fpregs && k->fpregs_len >= 512) {
+		memcpy(t->fx, k->fpregs, 512);
 		t->have_fx = 1;
 	}
 	/* XSAVE's legacy area has FXSAVE's layout: xmm0 at byte 160 */
-	if (tb[KMDUMP_A_XSTATE] && nla_len(tb[KMDUMP_A_XSTATE]) >= 576) {
-		memcpy(t->xs_xmm0, (unsigned char *)nla_data(tb[KMDUMP_A_XSTATE]) + 160, 16);
+	if (k->xstate && k->xstate_len >= 576) {
+		memcpy(t->xs_xmm0, (const unsigned char *)k->xstate + 160, 16);
 		t->have_xs = 1;
 	}
-	t->sp = get_u64(tb[KMDUMP_A_STACK_POINTER]);
-	if (tb[KMDUMP_A_SYSCALL_NR])
-		t->sysnr = (int64_t)nla_get_u64(tb[KMDUMP_A_SYSCALL_NR]);
-	if (tb[KMDUMP_A_SYSCALL_ARGS] && nla_len(tb[KMDUMP_A_SYSCALL_ARGS]) >= 48)
-		memcpy(t->args, nla_data(tb[KMDUMP_A_SYSCALL_ARGS]), 48);
-	if (tb[KMDUMP_A_WCHAN])
-		snprintf(t->wchan, sizeof(t->wchan), "%.*s", nla_len(tb[KMDUMP_A_WCHAN]),
-			 (const char *)nla_data(tb[KMDUMP_A_WCHAN]));
-	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
+	t->sp = k->sp;
+	t->sysnr = (k->flags & KMDUMP_THREAD_FLAGS_IN_SYSCALL) ? k->syscall_nr : -1;
+	if (k->syscall_args)
+		memcpy(t->args, k->syscall_args, sizeof(t->args));
+	if (k->wchan)
+		snprintf(t->wchan, sizeof(t->wchan), "%s", k->wchan);
+	for (uint32_t i = 0; i < k->nkframes; i++) {
 		size_t n = strlen(t->frames);
 
-		if (nla_type(a) == KMDUMP_A_KSTACK_FRAME && n + 2 < sizeof(t->frames))
-			snprintf(t->frames + n, sizeof(t->frames) - n, "%.*s\n", nla_len(a),
-				 (const char *)nla_data(a));
+		if (n + 2 < sizeof(t->frames))
+			snprintf(t->frames + n, sizeof(t->frames) - n, "%s\n", k->kframes[i]);
 	}
+	return 0;
 }
 
-static void on_vma(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+static int on_vma(void *arg, const struct kmd_tr_vma *k)
 {
 	struct vma *v;
 
-	(void)nlh;
 	(void)arg;
 	if (nvmas == MAX_VMAS)
-		return;
+		return 0;
 	v = &vmas[nvmas++];
-	v->start = get_u64(tb[KMDUMP_A_VMA_START]);
-	v->end = get_u64(tb[KMDUMP_A_VMA_END]);
-	v->pgoff = get_u64(tb[KMDUMP_A_VMA_PGOFF]);
-	v->inode = get_u64(tb[KMDUMP_A_INODE]);
-	v->flags = get_u32(tb[KMDUMP_A_VMA_FLAGS]);
-	v->skip = get_u32(tb[KMDUMP_A_VMA_SKIP]);
-	v->major = get_u32(tb[KMDUMP_A_DEV_MAJOR]);
-	v->minor = get_u32(tb[KMDUMP_A_DEV_MINOR]);
-	copy_str(v->path, sizeof(v->path), tb[KMDUMP_A_PATH]);
+	v->start = k->start;
+	v->end = k->end;
+	v->pgoff = k->pgoff;
+	v->inode = k->inode;
+	v->flags = k->flags;
+	v->skip = k->skip;
+	v->major = k->dev_major;
+	v->minor = k->dev_minor;
+	snprintf(v->path, sizeof(v->path), "%s", k->path ? k->path : "");
+	return 0;
 }
 
-static void on_piece(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
+static int on_piece(void *arg, const struct kmd_tr_piece *k)
 {
-	struct nlattr *a, *r[KMDUMP_A_RANGE_MAX + 1];
 	struct piece *p;
-	int rem;
 
 	(void)arg;
-	if (!tb[KMDUMP_A_RANGE_INDEX])
-		return;	/* the "read accepted" message before the pieces */
 	if (npieces == (int)(sizeof(pieces) / sizeof(pieces[0])))
-		return;
+		return 0;
 	p = &pieces[npieces++];
 	memset(p, 0, sizeof(*p));
-	p->index = get_u32(tb[KMDUMP_A_RANGE_INDEX]);
-	p->hresult = get_u32(tb[KMDUMP_A_HRESULT]);
-	p->addr = get_u64(tb[KMDUMP_A_ADDR]);
-	p->len = get_u64(tb[KMDUMP_A_LEN]);
-	p->done = get_u64(tb[KMDUMP_A_BYTES_DONE]);
-	nlmsg_for_each_attr(a, nlh, GENL_HDRLEN, rem) {
-		if (nla_type(a) != KMDUMP_A_FAILED || p->nfail == MAX_FAILS)
-			continue;
-		if (nla_parse_nested(r, KMDUMP_A_RANGE_MAX, a, NULL) < 0)
-			continue;
-		p->fail_addr[p->nfail] = get_u64(r[KMDUMP_A_RANGE_ADDR]);
-		p->fail_len[p->nfail] = get_u64(r[KMDUMP_A_RANGE_LEN]);
+	p->index = k->range_index;
+	p->hresult = (uint32_t)k->hr;
+	p->addr = k->addr;
+	p->len = k->len;
+	p->done = k->done;
+	for (uint32_t i = 0; i < k->nfailed && p->nfail < MAX_FAILS; i++) {
+		p->fail_addr[p->nfail] = k->failed[i].addr;
+		p->fail_len[p->nfail] = k->failed[i].len;
 		p->nfail++;
 	}
+	return 0;
 }
 
 /* ---- the target ---- */
@@ -638,23 +516,11 @@ static int readelf_build_id(const char *path, unsigned char *id, int max)
 	return n;
 }
 
-static int fill_range(struct nl_msg *msg, uint64_t addr, uint64_t len, uint64_t off)
+static int ignore_piece(void *arg, const struct kmd_tr_piece *p)
 {
-	struct nlattr *n = nla_nest_start(msg, KMDUMP_A_RANGE);
-
-	if (!n || nla_put_u64(msg, KMDUMP_A_RANGE_ADDR, addr) ||
-	    nla_put_u64(msg, KMDUMP_A_RANGE_LEN, len) ||
-	    nla_put_u64(msg, KMDUMP_A_RANGE_OFFSET, off))
-		return -1;
-	nla_nest_end(msg, n);
-	return 0;
-}
-
-static void on_ignore(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
-{
-	(void)nlh;
-	(void)tb;
 	(void)arg;
+	(void)p;
+	return 0;
 }
 
 /* The first @len bytes at a mapped file's start, read the way the library reads them for
@@ -663,8 +529,8 @@ static void on_ignore(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 static ssize_t read_module_start(uint32_t sid, uint64_t base, unsigned char *buf,
 				 size_t len, const char *dir)
 {
+	struct kmd_tr_range r = { .addr = base, .len = len, .offset = 0 };
 	char path[512];
-	struct nl_msg *msg;
 	ssize_t n = -1;
 	int fd;
 
@@ -672,10 +538,7 @@ static ssize_t read_module_start(uint32_t sid, uint64_t base, unsigned char *buf
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		return -1;
-	msg = new_msg(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP);
-	if (!nla_put_u32(msg, KMDUMP_A_SESSION_ID, sid) && !nla_put_s32(msg, KMDUMP_A_OUT_FD, fd) &&
-	    !fill_range(msg, base, len, 0) &&
-	    !request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_ignore, NULL))
+	if (SUCCEEDED(kmd_tr_read_to_fd(tr, sid, fd, &r, 1, ignore_piece, NULL)))
 		n = pread(fd, buf, len, 0);
 	close(fd);
 	return n;
@@ -729,10 +592,14 @@ static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
 	const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	char path[512];
 	unsigned char *got;
-	struct nl_msg *msg;
 	uint64_t done0 = 0, done1 = 0, i;
 	uint64_t fail_lo = UINT64_MAX, fail_hi = 0, fail_sum = 0;
-	int fd, err, bad = 0, k, stray = 0;
+	int fd, bad = 0, k, stray = 0;
+	struct kmd_tr_range r[2] = {
+		{ .addr = tg->buf, .len = tg->buf_len, .offset = 0 },
+		{ .addr = tg->region, .len = 3 * page, .offset = tg->buf_len + page },
+	};
+	HRESULT hr;
 
 	snprintf(path, sizeof(path), "%s/mem.bin", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -740,17 +607,11 @@ static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
 		check(0, "create %s: %s", path, strerror(errno));
 		return;
 	}
-	msg = new_msg(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP);
-	if (nla_put_u32(msg, KMDUMP_A_SESSION_ID, sid) || nla_put_s32(msg, KMDUMP_A_OUT_FD, fd) ||
-	    fill_range(msg, tg->buf, tg->buf_len, 0) ||
-	    fill_range(msg, tg->region, 3 * page, tg->buf_len + page)) {
-		check(0, "build mem-read-to-fd");
-		close(fd);
-		return;
-	}
-	err = request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_piece, NULL);
-	check(err == 0 && npieces > 0, "mem-read-to-fd answered %d pieces (%s)", npieces,
-	      err ? errstr(err) : "ok");
+	/* S_FALSE-like partial copy is the expected answer: the hole is unreadable */
+	hr = kmd_tr_read_to_fd(tr, sid, fd, r, 2, on_piece, NULL);
+	check((SUCCEEDED(hr) || hr == (HRESULT)KMDUMP_E_PARTIAL_COPY) && npieces > 0,
+	      "mem-read-to-fd answered %d pieces (%s)", npieces,
+	      FAILED(hr) ? errstr(hr) : "ok");
 	for (k = 0; k < npieces; k++) {
 		struct piece *p = &pieces[k];
 
@@ -795,29 +656,18 @@ static void check_memory(const struct target *tg, uint32_t sid, const char *dir)
 	close(fd);
 }
 
-static void on_close(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
-{
-	struct session *s = arg;
-
-	(void)nlh;
-	if (tb[KMDUMP_A_PAUSE_NS])
-		s->pause_ns = get_u64(tb[KMDUMP_A_PAUSE_NS]);
-}
-
 /* 1,000 extra threads: all listed and every one held. */
 static void check_many(const struct target *tg, const struct session *s)
 {
-	struct nl_msg *msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
-	int i, held = 0, err;
+	HRESULT hr = kmd_tr_threads(tr, s->id, on_thread, NULL);
+	int i, held = 0;
 
 	(void)tg;
-	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s->id);
-	err = request(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP, msg, on_thread, NULL);
 	for (i = 0; i < nthreads; i++)
 		if (threads[i].freeze == KMDUMP_THREAD_FREEZE_PARKED ||
 		    threads[i].freeze == KMDUMP_THREAD_FREEZE_BLOCKED)
 			held++;
-	check(!err && s->thread_count >= 1004 && nthreads == (int)s->thread_count,
+	check(SUCCEEDED(hr) && s->thread_count >= 1004 && nthreads == (int)s->thread_count,
 	      "all %u threads listed (%d in the dump)", s->thread_count, nthreads);
 	check(held >= 1004, "%d threads held (parked or blocked)", held);
 }
@@ -871,46 +721,30 @@ static pid_t start_tracer(pid_t pid)
 	return tr;
 }
 
-static void on_any(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
-{
-	(void)nlh;
-	if (tb[KMDUMP_A_HRESULT] && nla_get_u32(tb[KMDUMP_A_HRESULT]) != KMDUMP_S_OK)
-		*(int *)arg = 1;
-	if (tb[KMDUMP_A_BYTES_DONE] && nla_get_u64(tb[KMDUMP_A_BYTES_DONE]))
-		*(int *)arg = 2;
-}
-
 /* Sessions racing a target that re-executes itself every few milliseconds. */
 static void check_exec_race(struct target *tg)
 {
 	struct session s;
-	struct nl_msg *msg;
 	char path[64];
-	int i, fd, err, ok = 0, clean = 0, odd = 0;
+	int i, fd, ok = 0, clean = 0, odd = 0;
+	HRESULT hr;
 
 	for (i = 0; i < 30; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/mem", tg->pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		memset(&s, 0, sizeof(s));
-		msg = new_msg(KMDUMP_CMD_SESSION_OPEN, 0);
-		nla_put_u32(msg, KMDUMP_A_PID, tg->pid);
-		nla_put_s32(msg, KMDUMP_A_MEM_FD, fd);
-		nla_put_u32(msg, KMDUMP_A_WATCHDOG_MS, 10000);
-		err = request(KMDUMP_CMD_SESSION_OPEN, 0, msg, on_open, &s);
+		hr = open_session(tg->pid, fd, 0, 10000, &s);
 		close(fd);
-		if (!err && s.hresult == KMDUMP_S_OK && s.id) {
+		if (SUCCEEDED(hr) && s.hresult == KMDUMP_S_OK && s.id) {
 			ok++;
-			msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
-			nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-			request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
-		} else if (err == -ESRCH || err == -EACCES || err == -EPERM || err == -EBUSY ||
-			   err == -EINVAL) {
+			close_session(&s);
+		} else if (hr == (HRESULT)KMDUMP_E_INVALID_CID || hr == (HRESULT)KMDUMP_E_ACCESSDENIED ||
+			   hr == (HRESULT)KMDUMP_E_BUSY || hr == (HRESULT)KMDUMP_E_INVALIDARG) {
 			clean++;	/* exec'd between the proof and the freeze */
 		} else {
 			odd++;
-			printf("# attempt %d: err %d hresult 0x%08x\n", i, err, s.hresult);
+			printf("# attempt %d: %s\n", i, errstr(hr));
 		}
 		sleep_ms(7);
 	}
@@ -922,12 +756,25 @@ static void check_exec_race(struct target *tg)
 	      proc_state(tg->pid, tg->pid));
 }
 
+/* *arg: 2 when a piece of the dead target's memory was read, 1 when a piece failed. */
+static int on_dead_piece(void *arg, const struct kmd_tr_piece *p)
+{
+	int *failed = arg;
+
+	if (p->done)
+		*failed = 2;
+	else if (p->hr != S_OK && *failed != 2)
+		*failed = 1;
+	return 0;
+}
+
 /* SIGKILL while held: the target dies without waiting for the thaw. */
 static void check_killed(struct target *tg, uint32_t sid, const char *dir)
 {
+	struct kmd_tr_range r = { .addr = tg->buf, .len = 4096, .offset = 0 };
 	char path[512];
-	struct nl_msg *msg;
-	int i, status = 0, dead = 0, fd, failed = 0, err;
+	int i, status = 0, dead = 0, fd, failed = 0;
+	HRESULT hr;
 
 	kill(tg->pid, SIGKILL);
 	for (i = 0; i < 200 && !dead; i++) {
@@ -941,14 +788,11 @@ static void check_killed(struct target *tg, uint32_t sid, const char *dir)
 		tg->pid = 0;
 	snprintf(path, sizeof(path), "%s/mem-killed.bin", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	msg = new_msg(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP);
-	nla_put_u32(msg, KMDUMP_A_SESSION_ID, sid);
-	nla_put_s32(msg, KMDUMP_A_OUT_FD, fd);
-	fill_range(msg, tg->buf, 4096, 0);
-	err = request(KMDUMP_CMD_MEM_READ_TO_FD, NLM_F_DUMP, msg, on_any, &failed);
-	/* err is the dump's errno from its NLMSG_DONE (ESRCH: the target is gone) */
-	check(err || failed == 1, "reading the dead target fails cleanly (%s, %s)",
-	      err ? strerror(-err) : "no error",
+	hr = kmd_tr_read_to_fd(tr, sid, fd, &r, 1, on_dead_piece, &failed);
+	/* a failed read (STATUS_INVALID_CID: the target is gone) or a failing piece */
+	check((FAILED(hr) && failed != 2) || failed == 1,
+	      "reading the dead target fails cleanly (%s, %s)",
+	      FAILED(hr) ? errstr(hr) : "no error",
 	      failed == 2 ? "bytes were read" : failed ? "failing hresult" : "S_OK");
 	close(fd);
 }
@@ -958,9 +802,9 @@ int main(int argc, char **argv)
 	const char *dir = getenv("KMDUMP_E2E_OUT");
 	struct session s = {};
 	struct target tg = {};
-	struct nl_msg *msg;
 	char path[64];
-	int stopped, many, traced, killed, exec_race, memfd, err, status;
+	int stopped, many, traced, killed, exec_race, memfd, status;
+	HRESULT hr;
 	pid_t tracer = 0;
 
 	if (argc < 2) {
@@ -980,17 +824,11 @@ int main(int argc, char **argv)
 		target_extra = "1000";
 	if (!dir)
 		dir = "/tmp";
-	sk = nl_socket_alloc();
-	if (!sk || genl_connect(sk) || (family = genl_ctrl_resolve(sk, KMDUMP_FAMILY_NAME)) < 0) {
-		printf("not ok 1 - the kmdump family is not reachable\n");
+	if (FAILED(kmd_tr_open(&tr))) {
+		printf("not ok 1 - the kmdump family is not reachable: %s\n", kmd_tr_errmsg(tr));
 		return 1;
 	}
-	nl_socket_set_buffer_size(sk, 1 << 20, 1 << 20);
-	{
-		int one = 1;
-
-		setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	}
+	kmd_tr_set_rcvbuf(tr, 1 << 20);
 	if (start_target(argv[1], &tg)) {
 		printf("not ok 1 - start %s\n", argv[1]);
 		return 1;
@@ -1009,16 +847,11 @@ int main(int argc, char **argv)
 	sleep_ms(200);
 	snprintf(path, sizeof(path), "/proc/%d/mem", tg.pid);
 	memfd = open(path, O_RDONLY | O_CLOEXEC);
-	msg = new_msg(KMDUMP_CMD_SESSION_OPEN, 0);
-	nla_put_u32(msg, KMDUMP_A_PID, tg.pid);
-	nla_put_s32(msg, KMDUMP_A_MEM_FD, memfd);
-	nla_put_u32(msg, KMDUMP_A_WATCHDOG_MS, 60000);
-	nla_put_u32(msg, KMDUMP_A_CAPTURE_FLAGS, KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS);
-	err = request(KMDUMP_CMD_SESSION_OPEN, 0, msg, on_open, &s);
+	hr = open_session(tg.pid, memfd, KMDUMP_CAPTURE_FLAGS_KERNEL_STACKS, 60000, &s);
 	close(memfd);
-	check(!err && s.hresult == KMDUMP_S_OK && s.id, "session-open: %s, hresult 0x%08x",
-	      err ? errstr(err) : "ok", s.hresult);
-	if (err || !s.id)
+	check(SUCCEEDED(hr) && s.hresult == KMDUMP_S_OK && s.id, "session-open: %s, hresult 0x%08x",
+	      FAILED(hr) ? errstr(hr) : "ok", s.hresult);
+	if (FAILED(hr) || !s.id)
 		goto out;
 	printf("# freeze %llu ns, paused %llu ns, %u threads\n", (unsigned long long)s.freeze_ns,
 	       (unsigned long long)s.pause_ns, s.thread_count);
@@ -1029,16 +862,12 @@ int main(int argc, char **argv)
 	}
 	if (killed) {
 		check_killed(&tg, s.id, dir);
-		msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
-		nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-		request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
+		close_session(&s);
 		goto out;
 	}
 	if (traced) {
-		msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
-		nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-		err = request(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP, msg, on_thread, NULL);
-		check(!err && find_thread(tg.pid) &&
+		hr = kmd_tr_threads(tr, s.id, on_thread, NULL);
+		check(SUCCEEDED(hr) && find_thread(tg.pid) &&
 		      find_thread(tg.pid)->state == KMDUMP_THREAD_STATE_TRACED &&
 		      find_thread(tg.pid)->freeze == KMDUMP_THREAD_FREEZE_BLOCKED &&
 		      find_thread(tg.pid)->have_regs,
@@ -1046,13 +875,10 @@ int main(int argc, char **argv)
 		goto close;
 	}
 
-	msg = new_msg(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP);
-	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-	err = request(KMDUMP_CMD_THREAD_GET, NLM_F_DUMP, msg, on_thread, NULL);
-	msg = new_msg(KMDUMP_CMD_VMA_GET, NLM_F_DUMP);
-	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-	err = err ?: request(KMDUMP_CMD_VMA_GET, NLM_F_DUMP, msg, on_vma, NULL);
-	check(!err, "thread and vma dumps: %s", err ? errstr(err) : "ok");
+	hr = kmd_tr_threads(tr, s.id, on_thread, NULL);
+	if (SUCCEEDED(hr))
+		hr = kmd_tr_vmas(tr, s.id, on_vma, NULL);
+	check(SUCCEEDED(hr), "thread and vma dumps: %s", FAILED(hr) ? errstr(hr) : "ok");
 
 	/* The target is frozen: /proc/<pid>/maps cannot have changed meanwhile. */
 	check_threads(&tg, &s, stopped);
@@ -1061,10 +887,8 @@ int main(int argc, char **argv)
 	check_memory(&tg, s.id, dir);
 
 close:
-	msg = new_msg(KMDUMP_CMD_SESSION_CLOSE, 0);
-	nla_put_u32(msg, KMDUMP_A_SESSION_ID, s.id);
-	err = request(KMDUMP_CMD_SESSION_CLOSE, 0, msg, on_close, &s);
-	check(!err, "session-close: %s", err ? errstr(err) : "ok");
+	hr = close_session(&s);
+	check(SUCCEEDED(hr), "session-close: %s", FAILED(hr) ? errstr(hr) : "ok");
 	if (s.pause_ns)
 		printf("# KMDUMP-BENCH %s freeze_ns=%llu pause_ns=%llu threads=%u\n", mode,
 		       (unsigned long long)s.freeze_ns, (unsigned long long)s.pause_ns,
@@ -1086,7 +910,7 @@ out:
 		kill(tg.pid, SIGKILL);
 		waitpid(tg.pid, &status, 0);
 	}
-	nl_socket_free(sk);
+	kmd_tr_close(tr);
 	printf("# %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -19,3 +19,9 @@ $(KMD_CLIENT_UAPI): netlink/kmdump.h
 	@mkdir -p $(@D)
 	cp $< $@
 endif
+
+# capture-check talks to the module through the same transport (one client of the protocol).
+KMD_CAPTURE_CHECK := $(E2E_BIN)/capture/capture-check
+$(KMD_CAPTURE_CHECK): E2E_CFLAGS += -I$(CURDIR)/userlib -I$(BUILD)/include
+$(KMD_CAPTURE_CHECK): E2E_LDLIBS := $(KMD_CLIENT_OBJS) $(shell pkg-config --libs libnl-genl-3.0)
+$(KMD_CAPTURE_CHECK): $(KMD_CLIENT_OBJS) userlib/transport.h
